@@ -1,0 +1,102 @@
+#include "app.hpp"
+
+#include <csignal>
+#include <cstdlib>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "can/open.hpp"
+#include "can/socketcan.hpp"
+#include "sim/sim_bus.hpp"
+
+namespace cli {
+
+std::atomic<bool> g_stop{false};
+
+namespace {
+
+extern "C" void on_stop_signal(int) { g_stop.store(true); }
+
+}  // namespace
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_stop_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: a blocking wait returns EINTR and sees g_stop
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string App::interface_name() const {
+  return options.iface.empty() ? can::default_interface_name() : options.iface;
+}
+
+util::Result<std::unique_ptr<can::Bus>> App::open(std::vector<can::Filter> filters) {
+  auto name = can::parse_interface_name(interface_name());
+  if (!name) return tl::unexpected(name.error());
+  spdlog::info("opening CAN interface {}", interface_name());
+  if (name->kind == can::InterfaceName::Kind::sim) {
+    auto bus = sim::SimBus::open(name->options, std::move(filters));
+    if (!bus) return tl::unexpected(bus.error());
+    return std::unique_ptr<can::Bus>(std::move(*bus));
+  }
+  return can::open_socketcan(*name, std::move(filters));
+}
+
+util::Result<can::Bus*> App::bus() {
+  if (!m_bus) {
+    // Poll answers and diagnostic frames addressed to our tool address (§3.1, §6).
+    const std::uint32_t tool = bms::k_default_tool;
+    auto bus = open({can::Filter{0x18000000U | tool << 8, 0x1F00FF00U}});
+    if (!bus) return tl::unexpected(bus.error());
+    m_bus = std::move(*bus);
+  }
+  return m_bus.get();
+}
+
+util::Result<std::unique_ptr<can::Bus>> App::open_bus_unfiltered() {
+  return open({can::Filter{0x18000000U, 0x1F000000U}});
+}
+
+util::Result<const bms::FrameMap*> App::frame_map() {
+  if (m_map) return m_map;
+  if (options.dbc.empty()) {
+    m_map = &bms::FrameMap::builtin();
+  } else {
+    auto map = bms::FrameMap::load(options.dbc);
+    if (!map) return util::with_context(map.error(), "--dbc");
+    m_loaded_map = std::move(*map);
+    m_map = &*m_loaded_map;
+  }
+  return m_map;
+}
+
+util::Result<bms::Client*> App::client() {
+  if (m_client) return m_client.get();
+  if (options.address < 1 || options.address > 0x3F)
+    return util::fail(util::Errc::usage,
+                      fmt::format("--address {}: a BMS address is 1-63", options.address));
+  auto map = frame_map();
+  if (!map) return tl::unexpected(map.error());
+  auto bus = this->bus();
+  if (!bus) return tl::unexpected(bus.error());
+  bms::ClientOptions o;
+  o.bms = static_cast<std::uint8_t>(options.address);
+  o.timeout = std::chrono::milliseconds(options.timeout_ms);
+  m_client = std::make_unique<bms::Client>(**bus, **map, o);
+  if (options.verbose >= 2) {
+    m_client->set_observer([](const can::Frame& f, bool sent) {
+      fmt::print(stderr, "{} {}\n", sent ? "->" : "<-", can::to_string(f));
+    });
+  }
+  return m_client.get();
+}
+
+util::Result<bms::Lang> App::lang() const {
+  if (options.lang.empty()) return bms::lang_from_environment();
+  return bms::parse_lang(options.lang);
+}
+
+}  // namespace cli

@@ -1,0 +1,60 @@
+#pragma once
+// What every command shares: the global options, and the bus, frame map, client and
+// language they lead to, opened when a command first asks for them.
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "bms/catalogue.hpp"
+#include "bms/client.hpp"
+#include "bms/frame_map.hpp"
+#include "can/bus.hpp"
+#include "term.hpp"
+
+namespace cli {
+
+struct GlobalOptions {
+  std::string iface;          // -i/--iface; empty: ROCKETCTL_IFACE, else can0
+  int address = 1;            // --address
+  int timeout_ms = 250;       // --timeout: poll timeout base (§3.2)
+  bool json = false;          // --json
+  std::string lang;           // --lang en|it; empty: from the locale
+  std::string dbc;            // --dbc FILE
+  int verbose = 0;            // -v (repeatable)
+  bool quiet = false;         // -q
+};
+
+// Set by SIGINT / SIGTERM; long-running commands poll it.
+extern std::atomic<bool> g_stop;
+void install_signal_handlers();
+
+class App {
+public:
+  GlobalOptions options;
+
+  // The interface name in use: -i, else ROCKETCTL_IFACE, else can0.
+  std::string interface_name() const;
+  // Opens the interface with the tool's receive filters (answers to our tool address).
+  util::Result<can::Bus*> bus();
+  // Opens the interface for a node that serves requests (`simulate`): every protocol frame.
+  util::Result<std::unique_ptr<can::Bus>> open_bus_unfiltered();
+  util::Result<const bms::FrameMap*> frame_map();
+  // A client for BMS --address on the bus.
+  util::Result<bms::Client*> client();
+  util::Result<bms::Lang> lang() const;
+  const bms::Catalogue& catalogue() const { return bms::Catalogue::builtin(); }
+  Style style() const { return Style::for_stdout(); }
+
+private:
+  util::Result<std::unique_ptr<can::Bus>> open(std::vector<can::Filter> filters);
+
+  std::unique_ptr<can::Bus> m_bus;
+  std::optional<bms::FrameMap> m_loaded_map;
+  const bms::FrameMap* m_map = nullptr;
+  std::unique_ptr<bms::Client> m_client;
+};
+
+}  // namespace cli

@@ -1,0 +1,24 @@
+#include "commands.hpp"
+
+#include <cstdio>
+
+namespace cli {
+
+const std::vector<CommandDef>& command_table() {
+  static const std::vector<CommandDef> k_commands = {
+      {"status", "Show everything BMS Studio's monitoring page shows", setup_status},
+      {"cells", "Show every cell voltage, the max diff-voltage and balancing", setup_cells},
+      {"faults", "Explain every status light that is not normal (exit 1 if any)", setup_faults},
+      {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
+  };
+  return k_commands;
+}
+
+void print_json_line(const nlohmann::json& j) {
+  std::string text = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fputc('\n', stdout);
+  std::fflush(stdout);
+}
+
+}  // namespace cli

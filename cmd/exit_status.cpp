@@ -1,0 +1,33 @@
+#include "exit_status.hpp"
+
+namespace cli {
+
+ExitStatus exit_status_for(util::Errc code) {
+  switch (code) {
+    case util::Errc::usage: return k_exit_usage;
+    case util::Errc::no_answer: return k_exit_no_answer;
+    case util::Errc::refused: return k_exit_refused;
+    case util::Errc::interface_error: return k_exit_interface;
+    case util::Errc::bus_error: return k_exit_bus_error;
+    case util::Errc::malformed: return k_exit_protocol;
+    case util::Errc::io: return k_exit_io;
+    case util::Errc::cancelled: return k_exit_interrupted;
+  }
+  return k_exit_protocol;
+}
+
+const char* errc_name(util::Errc code) {
+  switch (code) {
+    case util::Errc::usage: return "usage";
+    case util::Errc::no_answer: return "no_answer";
+    case util::Errc::refused: return "refused";
+    case util::Errc::interface_error: return "interface";
+    case util::Errc::bus_error: return "bus_error";
+    case util::Errc::malformed: return "protocol";
+    case util::Errc::io: return "io";
+    case util::Errc::cancelled: return "interrupted";
+  }
+  return "error";
+}
+
+}  // namespace cli

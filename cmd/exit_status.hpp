@@ -1,0 +1,26 @@
+#pragma once
+// rocketctl's documented exit statuses (README "Exit statuses", man page EXIT STATUS).
+
+#include "util/result.hpp"
+
+namespace cli {
+
+enum ExitStatus : int {
+  k_exit_ok = 0,           // done; every status light normal
+  k_exit_faults = 1,       // done, but the pack reports something not normal
+  k_exit_usage = 2,        // wrong command line or option value
+  k_exit_no_answer = 3,    // the BMS did not answer (standby, unplugged, wrong address)
+  k_exit_interface = 4,    // CAN interface or adapter missing, down or failing
+  k_exit_refused = 5,      // the BMS refused the request (NAK)
+  k_exit_bus_error = 6,    // the bus reports a fault (no acknowledgement, bus-off)
+  k_exit_protocol = 7,     // malformed data: an answer, a DBC or a file that breaks its format
+  k_exit_io = 8,           // a file could not be read or written
+  k_exit_interrupted = 130 // stopped by Ctrl-C / SIGTERM
+};
+
+ExitStatus exit_status_for(util::Errc code);
+
+// "no_answer", for JSON error objects.
+const char* errc_name(util::Errc code);
+
+}  // namespace cli

@@ -1,0 +1,105 @@
+// rocketctl: talk to a RocketS SMART battery's BMS over CAN.
+// Only this file turns errors into the one-line message and the documented exit status.
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "commands.hpp"
+#include "exit_status.hpp"
+
+namespace {
+
+constexpr const char* k_footer = R"(Interfaces: can0 or socketcan:can0 (SocketCAN), sim or sim:KEY=VALUE,... (built-in simulated battery).
+Exit status: 0 all normal, 1 something not normal, 2 usage error, 3 no answer from the BMS,
+4 interface/adapter error, 5 refused by the BMS, 6 bus error, 7 malformed data, 8 file error,
+130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
+
+// What to do next, for errors whose message alone does not say it.
+std::string hint_for(const util::Error& e, const cli::App& app) {
+  auto lang = app.lang().value_or(bms::Lang::en);
+  switch (e.code) {
+    case util::Errc::no_answer:
+      return app.catalogue().message("no_answer", lang);
+    case util::Errc::refused:
+      if (e.detail == static_cast<int>(bms::NakReason::no_session))
+        return "the BMS keeps dropping the session: is another tool using address 0x40?";
+      return {};
+    default:
+      return {};
+  }
+}
+
+int report_error(const util::Error& e, const cli::App& app) {
+  const int status = cli::exit_status_for(e.code);
+  if (app.options.json)
+    cli::print_json_line({{"error",
+                           {{"code", cli::errc_name(e.code)},
+                            {"message", e.message},
+                            {"exit_status", status}}}});
+  fmt::print(stderr, "rocketctl: {}\n", e.message);
+  std::string hint = hint_for(e, app);
+  if (!hint.empty() && !app.options.quiet) fmt::print(stderr, "hint: {}\n", hint);
+  return status;
+}
+
+void configure_logging(const cli::GlobalOptions& o) {
+  auto logger = spdlog::stderr_color_st("rocketctl");
+  logger->set_pattern("%^%l%$: %v");
+  logger->set_level(o.quiet ? spdlog::level::err
+                    : o.verbose >= 2 ? spdlog::level::debug
+                    : o.verbose == 1 ? spdlog::level::info
+                                     : spdlog::level::warn);
+  spdlog::set_default_logger(logger);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  cli::App app;
+  CLI::App cli_app{"rocketctl: talk to a RocketS SMART battery's BMS over CAN", "rocketctl"};
+  cli_app.set_version_flag("--version", std::string("rocketctl ") + ROCKETCTL_VERSION);
+  cli_app.footer(k_footer);
+  cli_app.require_subcommand(1);
+  cli_app.fallthrough();
+
+  auto& o = app.options;
+  cli_app.add_option("-i,--iface", o.iface, "CAN interface: can0, socketcan:can0, sim, sim:OPTIONS (default: $ROCKETCTL_IFACE, else can0)")
+      ->type_name("NAME");
+  cli_app.add_option("--address", o.address, "BMS address, 1-63")->default_val(1)->type_name("N");
+  cli_app.add_option("--timeout", o.timeout_ms, "Poll timeout in ms before a retry (the reference's 250)")
+      ->default_val(250)
+      ->check(CLI::Range(10, 60000))
+      ->type_name("MS");
+  cli_app.add_flag("--json", o.json, "Print one JSON object per result (stable, documented schema)");
+  cli_app.add_option("--lang", o.lang, "Language of fault texts: en or it (default: from the locale)")
+      ->type_name("LANG");
+  cli_app.add_option("--dbc", o.dbc, "Use another frame map (a DBC with the same message and signal names)")
+      ->type_name("FILE");
+  cli_app.add_flag("-v,--verbose", o.verbose, "More detail on stderr; -vv traces every frame");
+  cli_app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
+
+  std::vector<std::pair<CLI::App*, cli::CommandRun>> commands;
+  for (const cli::CommandDef& def : cli::command_table()) {
+    CLI::App* sub = cli_app.add_subcommand(std::string(def.name), std::string(def.summary));
+    commands.emplace_back(sub, def.setup(*sub, app));
+  }
+
+  try {
+    cli_app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = cli_app.exit(e);
+    return code == 0 ? cli::k_exit_ok : cli::k_exit_usage;
+  }
+  configure_logging(o);
+  cli::install_signal_handlers();
+  for (auto& [sub, run] : commands) {
+    if (!sub->parsed()) continue;
+    cli::CommandResult result = run();
+    if (!result) return report_error(result.error(), app);
+    return *result;
+  }
+  return cli::k_exit_usage;
+}

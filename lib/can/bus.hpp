@@ -1,0 +1,43 @@
+#pragma once
+// The one bus interface every transport implements (SocketCAN, the virtual hub, ECAN).
+// Deadlines, not durations, pass through every layer unchanged.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "can/frame.hpp"
+#include "util/clock.hpp"
+#include "util/result.hpp"
+
+namespace can {
+
+// Accepts extended-id data frames with (id & mask) == (filter.id & mask).
+struct Filter {
+  std::uint32_t id = 0;
+  std::uint32_t mask = 0;
+  bool matches(const Frame& f) const { return f.extended && (f.id & mask) == (id & mask); }
+};
+
+class Bus {
+public:
+  virtual ~Bus() = default;
+
+  // Queues one frame for transmission. A full transmit queue is waited out until `deadline`.
+  // Fails with Errc::interface_error when the interface is gone, Errc::bus_error when the
+  // queue stays full until the deadline.
+  virtual util::Result<void> send(const Frame& frame, util::TimePoint deadline) = 0;
+
+  // The next frame or bus fault; nullopt when `deadline` passes first (not an error).
+  // Fails only when the interface itself fails.
+  virtual util::Result<std::optional<Event>> receive(util::TimePoint deadline) = 0;
+
+  // The clock that deadlines for this bus are measured on (simulated time on a manual hub).
+  virtual util::Clock& clock() = 0;
+
+  // The interface name as the user gave it: "can0", "sim".
+  virtual const std::string& name() const = 0;
+};
+
+}  // namespace can

@@ -1,0 +1,86 @@
+#pragma once
+// The simulated battery: a BMS serving the poll protocol (rockets-can-v1 §3-§5, §12) with the
+// reference battery's values (§11) by default. It is a can::Node, so the same battery runs on
+// the in-process hub (tests, `-i sim`) and on a real interface (`rocketctl simulate`).
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "bms/frame_map.hpp"
+#include "bms/readings.hpp"
+#include "can/node.hpp"
+
+namespace sim {
+
+struct BatteryConfig {
+  std::uint8_t address = 0x01;
+  std::string serial = "RKS3611A201000123";
+  int hardware_revision = 3;
+  bms::FirmwareVersion firmware{1, 4, 2};
+  std::vector<int> cell_mv = {3642, 3643, 3641, 3644, 3642, 3643, 3642, 3641, 3643, 3642};
+  std::vector<int> sensor_dc = {211, 212};
+  int mos_dc = 227;
+  std::int64_t current_ma = -8;
+  int rsoc_pct = 40;
+  std::int64_t remaining_mah = 4732;
+  std::int64_t full_mah = 11600;
+  std::uint32_t status_flags = bms::k_normal_status;
+  std::uint32_t balancing = 0;
+  int cycles = 0;
+  int longest_uncharged_h = 95;
+  bms::ShellResistance shell;  // not measured
+  bms::Calendar clock{2020, 10, 17, 16, 48, 40};
+  // §3.2 allows 50 ms to the first frame and 20 ms between frames; a real BMS takes a few.
+  util::Duration first_frame_delay = std::chrono::milliseconds(2);
+  util::Duration frame_gap = std::chrono::microseconds(500);
+  bool standby = false;  // starts asleep: answers nothing until woken
+};
+
+// Counts for tests: what the battery saw and did.
+struct BatteryStats {
+  int requests = 0;   // poll requests addressed to it (standby included)
+  int malformed = 0;  // frames dropped for DLC < 8
+  int naks = 0;
+  int ignored_in_standby = 0;
+};
+
+class Battery final : public can::Node {
+public:
+  Battery(BatteryConfig config, const bms::FrameMap& map);
+
+  void on_frame(const can::Frame& frame) override;
+
+  // Charge current for 1-2 s: leaves standby (§3.3).
+  void wake();
+  bool in_standby() const { return m_config.standby; }
+
+  // The battery's state; tests and options change it between requests. Changing `clock`
+  // here does not move the running clock: use set_clock().
+  BatteryConfig& config() { return m_config; }
+  const BatteryConfig& config() const { return m_config; }
+  const BatteryStats& stats() const { return m_stats; }
+
+  // The BMS clock now (it runs from its start value).
+  bms::Calendar clock_now() const;
+  void set_clock(const bms::Calendar& time);
+  // Ends every poll session (a restart, standby).
+  void end_sessions() { m_sessions.clear(); }
+
+private:
+  void on_started() override;
+  void serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool);
+  bool session_open(std::uint8_t tool) const;
+  void answer(const std::vector<can::Frame>& frames);
+  void nak(std::uint8_t cmd, bms::NakReason reason, std::uint8_t tool);
+
+  BatteryConfig m_config;
+  const bms::FrameMap& m_map;
+  BatteryStats m_stats;
+  std::map<std::uint8_t, util::TimePoint> m_sessions;  // tool address -> last request
+  std::int64_t m_clock_base = 0;                       // seconds since 2000 at m_clock_set_at
+  util::TimePoint m_clock_set_at{};
+};
+
+}  // namespace sim

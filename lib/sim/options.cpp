@@ -1,0 +1,196 @@
+#include "sim/options.hpp"
+
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+
+namespace sim {
+namespace {
+
+std::vector<std::string_view> split(std::string_view text, std::string_view separators) {
+  std::vector<std::string_view> parts;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i <= text.size(); ++i) {
+    if (i == text.size() || separators.find(text[i]) != std::string_view::npos) {
+      parts.push_back(text.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return parts;
+}
+
+template <class T>
+bool parse_int(std::string_view text, T& out) {
+  int base = 10;
+  bool negative = !text.empty() && text[0] == '-';
+  std::string_view digits = negative ? text.substr(1) : text;
+  if (digits.size() > 2 && digits[0] == '0' && (digits[1] == 'x' || digits[1] == 'X')) {
+    base = 16;
+    digits = digits.substr(2);
+  }
+  long long v = 0;
+  auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v, base);
+  if (ec != std::errc() || p != digits.data() + digits.size() || digits.empty()) return false;
+  if (negative) v = -v;
+  out = static_cast<T>(v);
+  return static_cast<long long>(out) == v;
+}
+
+bool parse_decimal(std::string_view text, double& out) {
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc() && p == text.data() + text.size() && !text.empty() && std::isfinite(out);
+}
+
+util::Error bad(std::string_view key, std::string_view value, std::string_view takes) {
+  return util::Error{util::Errc::usage,
+                     fmt::format("simulator option {}={}: {} expected", key, value, takes)};
+}
+
+// Reference-like cell voltages for `count` cells: the reference pattern repeated.
+std::vector<int> cells_for(int count) {
+  static const std::vector<int> k_pattern = BatteryConfig{}.cell_mv;
+  std::vector<int> cells;
+  for (int i = 0; i < count; ++i) cells.push_back(k_pattern[static_cast<std::size_t>(i) % k_pattern.size()]);
+  return cells;
+}
+
+}  // namespace
+
+const std::vector<OptionHelp>& option_help() {
+  static const std::vector<OptionHelp> k_help = {
+      {"bitrate", "BPS", "pace the virtual bus like a real one (e.g. 250000)"},
+      {"address", "N", "BMS address 1-63 (default 1)"},
+      {"serial", "TEXT", "serial number, up to 21 printable characters"},
+      {"hw", "N", "hardware revision (default 3)"},
+      {"fw", "X.Y.Z", "firmware version (default 1.4.2)"},
+      {"cells", "MV/MV/...", "cell voltages in mV, 1-32 cells"},
+      {"cell-count", "N", "number of cells (reference voltages repeated)"},
+      {"sensors", "C/C/...", "sensor temperatures in °C, 1-16 sensors"},
+      {"mos", "C", "MOSFET temperature in °C"},
+      {"current", "MA", "pack current in mA (+ charging)"},
+      {"rsoc", "PCT", "relative state of charge 0-100"},
+      {"rcap", "MAH", "remaining capacity"},
+      {"fullcap", "MAH", "full-charge capacity"},
+      {"flags", "WORD", "status word, e.g. 0x41 (normal) or 0x841 (ODV)"},
+      {"balancing", "WORD", "balancing word, bit k-1 = cell k"},
+      {"cycles", "N", "cycle count"},
+      {"luchg", "H", "longest time without charging, hours"},
+      {"shell", "KOHM/KOHM", "shell resistance to B+ and B-, or NULL"},
+      {"clock", "DATE", "BMS clock at start, 2020-10-17T16:48:40"},
+      {"delay", "MS", "time to the first response frame (0-50)"},
+      {"standby", "0|1", "start in standby (answers nothing)"},
+  };
+  return k_help;
+}
+
+util::Result<void> apply_option(Options& o, std::string_view key, std::string_view value) {
+  BatteryConfig& b = o.battery;
+  auto int_in = [&](auto& field, long long lo, long long hi, std::string_view takes) -> util::Result<void> {
+    long long v = 0;
+    if (!parse_int(value, v) || v < lo || v > hi) return tl::unexpected(bad(key, value, takes));
+    field = static_cast<std::remove_reference_t<decltype(field)>>(v);
+    return {};
+  };
+  auto list = [&](std::vector<int>& out, double scale, double lo, double hi, std::size_t max,
+                  std::string_view takes) -> util::Result<void> {
+    std::vector<int> values;
+    for (std::string_view part : split(value, "/,")) {
+      double v = 0;
+      if (!parse_decimal(part, v) || v < lo || v > hi) return tl::unexpected(bad(key, value, takes));
+      values.push_back(static_cast<int>(std::lround(v * scale)));
+    }
+    if (values.empty() || values.size() > max) return tl::unexpected(bad(key, value, takes));
+    out = std::move(values);
+    return {};
+  };
+
+  if (key == "bitrate") return int_in(o.bitrate, 1000, 1000000, "a bitrate 1000-1000000");
+  if (key == "address") return int_in(b.address, 1, 63, "an address 1-63");
+  if (key == "hw") return int_in(b.hardware_revision, 0, 255, "a number 0-255");
+  if (key == "current") return int_in(b.current_ma, -2147483647LL, 2147483647LL, "milliamperes");
+  if (key == "rsoc") return int_in(b.rsoc_pct, 0, 100, "a percentage 0-100");
+  if (key == "rcap") return int_in(b.remaining_mah, 0, 0xFFFFFF, "mAh 0-16777215");
+  if (key == "fullcap") return int_in(b.full_mah, 0, 0xFFFFFF, "mAh 0-16777215");
+  if (key == "flags") return int_in(b.status_flags, 0, 0x07FFFFFF, "a status word 0-0x7FFFFFF");
+  if (key == "balancing") return int_in(b.balancing, 0, 0xFFFFFFFFLL, "a 32-bit word");
+  if (key == "cycles") return int_in(b.cycles, 0, 65535, "a count 0-65535");
+  if (key == "luchg") return int_in(b.longest_uncharged_h, 0, 65535, "hours 0-65535");
+  if (key == "standby") return int_in(b.standby, 0, 1, "0 or 1");
+  if (key == "cells") return list(b.cell_mv, 1, 0, 65534, 32, "1-32 voltages in mV separated by '/'");
+  if (key == "sensors") return list(b.sensor_dc, 10, -3276.8, 3276.6, 16, "1-16 temperatures in °C separated by '/'");
+  if (key == "cell-count") {
+    int n = 0;
+    if (!parse_int(value, n) || n < 1 || n > 32) return tl::unexpected(bad(key, value, "a count 1-32"));
+    b.cell_mv = cells_for(n);
+    return {};
+  }
+  if (key == "mos") {
+    double v = 0;
+    if (!parse_decimal(value, v) || v < -3276.8 || v > 3276.6) return tl::unexpected(bad(key, value, "°C"));
+    b.mos_dc = static_cast<int>(std::lround(v * 10));
+    return {};
+  }
+  if (key == "delay") {
+    int ms = 0;
+    if (!parse_int(value, ms) || ms < 0 || ms > 50) return tl::unexpected(bad(key, value, "milliseconds 0-50"));
+    b.first_frame_delay = std::chrono::milliseconds(ms);
+    return {};
+  }
+  if (key == "serial") {
+    if (value.empty() || value.size() > 21) return tl::unexpected(bad(key, value, "1-21 characters"));
+    for (char c : value)
+      if (c < 0x21 || c > 0x7E) return tl::unexpected(bad(key, value, "printable characters"));
+    b.serial = std::string(value);
+    return {};
+  }
+  if (key == "fw") {
+    auto parts = split(value, ".");
+    bms::FirmwareVersion v;
+    if (parts.size() != 3 || !parse_int(parts[0], v.major) || !parse_int(parts[1], v.minor) ||
+        !parse_int(parts[2], v.patch) || v.major < 0 || v.major > 255 || v.minor < 0 ||
+        v.minor > 255 || v.patch < 0 || v.patch > 255)
+      return tl::unexpected(bad(key, value, "a version X.Y.Z"));
+    b.firmware = v;
+    return {};
+  }
+  if (key == "shell") {
+    if (value == "NULL" || value == "null") {
+      b.shell = {};
+      return {};
+    }
+    auto parts = split(value, "/");
+    int pos = 0, neg = 0;
+    if (parts.size() != 2 || !parse_int(parts[0], pos) || !parse_int(parts[1], neg) || pos < 0 ||
+        pos > 65534 || neg < 0 || neg > 65534)
+      return tl::unexpected(bad(key, value, "KOHM/KOHM (0-65534) or NULL"));
+    b.shell = {pos, neg};
+    return {};
+  }
+  if (key == "clock") {
+    auto c = bms::parse_calendar(value);
+    if (!c) return tl::unexpected(bad(key, value, "a date 2000-2255 like 2020-10-17T16:48:40"));
+    b.clock = *c;
+    return {};
+  }
+  std::string keys;
+  for (const auto& h : option_help()) keys += (keys.empty() ? "" : ", ") + std::string(h.key);
+  return util::fail(util::Errc::usage,
+                    fmt::format("unknown simulator option '{}' (options: {})", key, keys));
+}
+
+util::Result<Options> parse_options(std::string_view text) {
+  Options o;
+  if (text.empty()) return o;
+  for (std::string_view item : split(text, ",")) {
+    auto eq = item.find('=');
+    if (eq == std::string_view::npos)
+      return util::fail(util::Errc::usage,
+                        fmt::format("simulator option '{}': write key=value, e.g. cells=3600/3650", item));
+    if (auto r = apply_option(o, item.substr(0, eq), item.substr(eq + 1)); !r)
+      return tl::unexpected(r.error());
+  }
+  return o;
+}
+
+}  // namespace sim

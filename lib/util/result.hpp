@@ -1,0 +1,50 @@
+#pragma once
+// Result<T>: the return type of every fallible libbms call.
+// "No answer" and "refused" are ordinary outcomes, not exceptions; only cmd/ turns an Error
+// into the one-line message and the documented exit status.
+
+#include <string>
+#include <utility>
+
+#include <tl/expected.hpp>
+
+namespace util {
+
+// What went wrong, coarse enough to pick an exit status and a hint from.
+enum class Errc {
+  usage,            // an argument or option value is invalid
+  no_answer,        // the BMS did not answer (after retries)
+  refused,          // the BMS answered with a NAK (detail = reason byte)
+  interface_error,  // the CAN interface or adapter is missing, down or failed
+  bus_error,        // the bus reports a fault: no acknowledgement, bus-off, error-passive
+  malformed,        // input that breaks its format: a DBC line, a frame, a file
+  io,               // a file could not be read or written
+  cancelled,        // interrupted by the user (SIGINT / SIGTERM)
+};
+
+struct Error {
+  Errc code = Errc::malformed;
+  std::string message;  // lower-case, no trailing period: "no answer from BMS 0x01 after 3 tries"
+  int detail = -1;      // wire value where one exists: NAK reason, NRC; -1 otherwise
+
+  // Prepends what the caller was doing: "reading cell voltages: " + message.
+  Error& context(std::string_view what) {
+    message = std::string(what) + ": " + message;
+    return *this;
+  }
+};
+
+template <class T>
+using Result = tl::expected<T, Error>;
+
+inline tl::unexpected<Error> fail(Errc code, std::string message, int detail = -1) {
+  return tl::unexpected<Error>(Error{code, std::move(message), detail});
+}
+
+// Passes an error up with context added: `return util::with_context(r.error(), "reading PACK");`
+inline tl::unexpected<Error> with_context(Error e, std::string_view what) {
+  e.context(what);
+  return tl::unexpected<Error>(std::move(e));
+}
+
+}  // namespace util
