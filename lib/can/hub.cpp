@@ -142,12 +142,16 @@ void Hub::transmit(const Frame& frame, util::TimePoint at, std::uint64_t from,
   m_timeline.at(done, [this, frame, from, from_name = std::move(from_name)] {
     if (drop && drop(frame)) return;
     if (m_options.record) m_traffic.push_back(Record{m_clock->now(), frame, from_name});
-    // Index loop: a node's on_frame may attach or detach participants.
-    for (std::size_t i = 0; i < m_participants.size(); ++i) {
-      Participant& p = *m_participants[i];
-      if (p.id == from || !p.accepts(frame)) continue;
-      if (p.port) p.port->push(frame);
-      if (p.node) p.node->node().on_frame(frame);
+    // Everyone on the bus when the frame completes receives it, even if a node's on_frame
+    // attaches or detaches participants meanwhile.
+    std::vector<std::uint64_t> receivers;
+    for (const auto& p : m_participants)
+      if (p->id != from && p->accepts(frame)) receivers.push_back(p->id);
+    for (std::uint64_t id : receivers) {
+      Participant* p = find(id);
+      if (p == nullptr) continue;
+      if (p->port) p->port->push(frame);
+      if (p->node) p->node->node().on_frame(frame);
     }
   });
 }
