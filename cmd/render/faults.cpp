@@ -14,12 +14,21 @@ Color color_for(const bms::FlagInfo& f) {
   }
 }
 
+constexpr std::size_t k_text_indent = 8 + 1 + 11 + 1 + 5 + 1;  // under the Name column
+
+// One row of the lights table: light, kind, state, name.
+std::string row(const bms::FlagInfo& f, bool on, const RenderContext& ctx, Color color) {
+  std::string state = f.normally_set ? (on ? "on" : "OFF") : (on ? "ON" : "off");
+  std::string head = fmt::format("{} {} {}", pad(f.light, 8),
+                                 pad(std::string(bms::to_string(f.kind)), 11), pad(state, 5));
+  return ctx.style.paint(head, color) + " " + f.text(ctx.lang).name + "\n";
+}
+
+// A light that is not normal: its row, what it means and what to do.
 std::string describe(const bms::FlagInfo& f, bool on, const RenderContext& ctx) {
   const bms::FlagText& t = f.text(ctx.lang);
-  std::string head = fmt::format("{} {}", pad(f.light, 8), pad(std::string(bms::to_string(f.kind)), 11));
-  std::string state = f.normally_set ? (on ? "on" : "OFF") : (on ? "ON" : "off");
-  return ctx.style.paint(head, color_for(f)) + fmt::format("{}  {}\n", pad(state, 4), t.name) +
-         fmt::format("{:21}{}\n{:21}{}\n", "", t.meaning, "", "-> " + t.action);
+  return row(f, on, ctx, color_for(f)) + wrap(t.meaning, k_text_indent, ctx.width) +
+         wrap("-> " + t.action, k_text_indent, ctx.width);
 }
 
 }  // namespace
@@ -29,16 +38,13 @@ std::string render_faults(const bms::Snapshot& s, bool all, const RenderContext&
   const auto abnormal = ctx.catalogue.abnormal(word);
   std::string out;
   if (all) {
-    out += ctx.style.paint(fmt::format("{} {} {}  {}", pad("Light", 8), pad("Kind", 11), pad("State", 4),
-                                       "Name"), Color::bold) + "\n";
+    out += ctx.style.paint(fmt::format("{} {} {} {}", pad("Light", 8), pad("Kind", 11),
+                                       pad("State", 5), "Name"),
+                           Color::bold) +
+           "\n";
     for (const bms::FlagInfo& f : ctx.catalogue.flags()) {
       bool on = ((word >> f.bit) & 1U) != 0;
-      if (f.abnormal_in(word)) {
-        out += describe(f, on, ctx);
-      } else {
-        out += fmt::format("{} {} {}  {}\n", pad(f.light, 8), pad(std::string(bms::to_string(f.kind)), 11),
-                           pad(on ? "on" : "off", 4), f.text(ctx.lang).name);
-      }
+      out += f.abnormal_in(word) ? describe(f, on, ctx) : row(f, on, ctx, Color::none);
     }
     out += "\n";
   } else {

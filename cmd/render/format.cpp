@@ -41,14 +41,48 @@ std::string signed_duration(std::int64_t seconds) {
   return sign + out;
 }
 
-std::string pad(const std::string& text, std::size_t width) {
+namespace {
+
+std::size_t display_columns(std::string_view text) {
   std::size_t columns = 0;
   bool in_escape = false;
   for (unsigned char c : text) {
-    if (c == 0x1b) in_escape = true;
-    else if (in_escape) { if (c == 'm') in_escape = false; }
-    else if ((c & 0xC0) != 0x80) ++columns;  // count UTF-8 lead bytes only
+    if (c == 0x1b) {
+      in_escape = true;
+    } else if (in_escape) {
+      if (c == 'm') in_escape = false;
+    } else if ((c & 0xC0) != 0x80) {
+      ++columns;  // count UTF-8 lead bytes only
+    }
   }
+  return columns;
+}
+
+}  // namespace
+
+std::string wrap(const std::string& text, std::size_t indent, std::size_t width) {
+  const std::string margin(indent, ' ');
+  const std::size_t room = width > indent + 20 ? width - indent : 20;
+  std::string out;
+  std::string line;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find(' ', start);
+    if (end == std::string::npos) end = text.size();
+    std::string word = text.substr(start, end - start);
+    start = end + 1;
+    if (!line.empty() && display_columns(line) + 1 + display_columns(word) > room) {
+      out += margin + line + "\n";
+      line.clear();
+    }
+    line += (line.empty() ? "" : " ") + word;
+  }
+  if (!line.empty()) out += margin + line + "\n";
+  return out;
+}
+
+std::string pad(const std::string& text, std::size_t width) {
+  std::size_t columns = display_columns(text);
   return columns >= width ? text : text + std::string(width - columns, ' ');
 }
 

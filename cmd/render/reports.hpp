@@ -23,6 +23,7 @@ struct RenderContext {
   const bms::Catalogue& catalogue;
   bms::Lang lang;
   Style style;
+  std::size_t width = 100;  // columns to wrap long texts at
 };
 
 std::string render_status(const StatusReport& r, const RenderContext& ctx);
