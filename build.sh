@@ -1,0 +1,62 @@
+#!/bin/sh
+# rocketctl quick start (Debian 12). Installs what is missing, builds, and:
+#   ./build.sh demo    runs `rocketctl status` against the built-in simulated battery
+#   ./build.sh test    runs the whole test suite (what CI runs)
+#   ./build.sh build   only builds
+# Environment: BUILD_DIR (default build), ROCKETCTL_WERROR=ON (warnings as errors; CI sets it),
+# CI=true (a skipped test counts as a failure).
+set -eu
+cd "$(dirname "$0")"
+BUILD_DIR=${BUILD_DIR:-build}
+
+# Debian 12 packages: build, run, and test (UML, can-utils, the interop and docs tools).
+BUILD_PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libfmt-dev libspdlog-dev
+  nlohmann-json3-dev libsocketcan-dev libexpected-dev zlib1g-dev catch2 scdoc"
+TEST_PACKAGES="python3 user-mode-linux can-utils kmod iproute2 python3-canmatrix zsh fish
+  man-db groff-base"
+
+install_missing() {
+  missing=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" ||
+      missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  echo "build.sh: installing:$missing"
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+}
+
+build() {
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||
+    { cat "$BUILD_DIR.configure.log"; exit 1; }
+  cmake --build "$BUILD_DIR"
+}
+
+case "${1:-demo}" in
+  build)
+    install_missing $BUILD_PACKAGES
+    build ;;
+  demo)
+    install_missing $BUILD_PACKAGES
+    build
+    "$BUILD_DIR/cmd/rocketctl" -i sim status ;;
+  test)
+    install_missing $BUILD_PACKAGES $TEST_PACKAGES
+    build
+    log="$BUILD_DIR/ctest.log"
+    set +e
+    (cd "$BUILD_DIR" && ctest --output-on-failure -j 2) 2>&1 | tee "$log"
+    set -e
+    grep -q "100% tests passed" "$log" || exit 1
+    if [ "${CI:-}" = "true" ] && grep -Eq "\*\*\*Skipped|Not Run" "$log"; then
+      echo "build.sh: a test was skipped; in CI every test must run" >&2
+      exit 1
+    fi ;;
+  *)
+    echo "usage: ./build.sh [demo|test|build]" >&2
+    exit 2 ;;
+esac
