@@ -61,21 +61,22 @@ CommandResult run(App& app, const SimulateOptions& o) {
 CommandRun setup_simulate(CLI::App& sub, App& app) {
   auto o = std::make_shared<SimulateOptions>();
   // Named flags for the common settings; every key of sim::option_help() works with -o.
-  static const char* const k_named[][3] = {
-      {"--serial", "serial", "Serial number (default RKS3611A201000123)"},
-      {"--cells", "cells", "Cell voltages in mV, e.g. 3600,3650,3700"},
-      {"--cell-count", "cell-count", "Number of cells (reference voltages repeated)"},
-      {"--sensors", "sensors", "Sensor temperatures in °C, e.g. 21.1,21.2"},
-      {"--flags", "flags", "Status word, e.g. 0x41 (normal), 0x841 (ODV)"},
-      {"--current", "current", "Pack current in mA (+ charging)"},
-      {"--rsoc", "rsoc", "Relative state of charge, %"},
-      {"--clock", "clock", "BMS clock at start, e.g. 2020-10-17T16:48:40"},
-      {"--fw", "fw", "Firmware version, e.g. 1.4.2"},
+  static const char* const k_named[][4] = {
+      {"--serial", "serial", "TEXT", "Serial number (default RKS3611A201000123)"},
+      {"--cells", "cells", "MV,...", "Cell voltages in mV, e.g. 3600,3650,3700"},
+      {"--cell-count", "cell-count", "N", "Number of cells (reference voltages repeated)"},
+      {"--sensors", "sensors", "C,...", "Sensor temperatures in °C, e.g. 21.1,21.2"},
+      {"--flags", "flags", "WORD", "Status word, e.g. 0x41 (normal), 0x841 (ODV)"},
+      {"--current", "current", "MA", "Pack current in mA (+ charging)"},
+      {"--rsoc", "rsoc", "PCT", "Relative state of charge, %"},
+      {"--clock", "clock", "DATE", "BMS clock at start, e.g. 2020-10-17T16:48:40"},
+      {"--fw", "fw", "X.Y.Z", "Firmware version, e.g. 1.4.2"},
   };
   for (const auto& n : k_named) {
     std::string key = n[1];
     sub.add_option_function<std::string>(
-        n[0], [o, key](const std::string& v) { o->flags.emplace_back(key, v); }, n[2]);
+           n[0], [o, key](const std::string& v) { o->flags.emplace_back(key, v); }, n[3])
+        ->type_name(n[2]);
   }
   std::string keys;
   for (const auto& h : sim::option_help()) keys += fmt::format("\n  {}={}  {}", h.key, h.value, h.meaning);
