@@ -1,0 +1,159 @@
+# bash completion for rocketctl(1)                                     -*- shell-script -*-
+# Installed as bash-completion/completions/rocketctl; also works when sourced directly
+# (it needs nothing from the bash-completion package).
+
+_rocketctl_commands="status cells faults simulate"
+# Global options; they are accepted before and after the command.
+_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
+_rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
+_rocketctl_status_opts="--watch"
+_rocketctl_cells_opts=""
+_rocketctl_faults_opts="--all"
+_rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw"
+# Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock delay standby"
+
+# CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
+_rocketctl_can_ifaces() {
+    local dir=${_ROCKETCTL_SYS_CLASS_NET:-/sys/class/net} d type
+    for d in "$dir"/*; do
+        [[ -r $d/type ]] || continue
+        read -r type <"$d/type" 2>/dev/null || continue
+        [[ $type == 280 ]] && printf '%s\n' "${d##*/}"
+    done
+}
+
+# True when option $1 takes a value in the next word.
+_rocketctl_takes_arg() {
+    local o
+    for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg; do
+        [[ $1 == "$o" ]] && return 0
+    done
+    return 1
+}
+
+# Completes the value of option $1 for the word $2.
+_rocketctl_complete_value() {
+    local opt=$1 cur=$2
+    case $opt in
+        -i | --iface)
+            local cands
+            cands="sim $(_rocketctl_can_ifaces)"
+            mapfile -t COMPREPLY < <(compgen -W "$cands" -- "$cur")
+            ;;
+        --lang)
+            mapfile -t COMPREPLY < <(compgen -W "en it" -- "$cur")
+            ;;
+        --dbc)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[dD][bB][cC]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        -o | --option)
+            if [[ $cur == *=* ]]; then
+                local key=${cur%%=*} val=${cur#*=}
+                [[ $key == standby ]] &&
+                    mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val")
+                return 0
+            fi
+            compopt -o nospace 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -S = -W "$_rocketctl_sim_keys" -- "$cur")
+            ;;
+        *)
+            COMPREPLY=()
+            ;;
+    esac
+    return 0
+}
+
+_rocketctl() {
+    local cur=${COMP_WORDS[COMP_CWORD]}
+    local prev=${COMP_WORDS[COMP_CWORD-1]}
+    local cword=$COMP_CWORD
+    COMPREPLY=()
+
+    # `--opt=value` and `-o key=value`: bash splits words at '=' (COMP_WORDBREAKS).
+    # Readline completes the text after the '=', so the replies leave out what precedes it.
+    if [[ $cur == = ]]; then
+        # "--lang=" <TAB>, "-o standby=" <TAB>: the value is still empty
+        cur=""
+        if [[ $prev == --* ]]; then
+            _rocketctl_complete_value "$prev" ""
+            return 0
+        fi
+        if [[ $cword -ge 2 && ( ${COMP_WORDS[COMP_CWORD-2]} == -o || ${COMP_WORDS[COMP_CWORD-2]} == --option ) ]]; then
+            _rocketctl_complete_value -o "$prev="
+            local i
+            for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#*=}; done
+            return 0
+        fi
+    elif [[ $prev == = && $cword -ge 2 ]]; then
+        local before=${COMP_WORDS[COMP_CWORD-2]}
+        if [[ $before == --* ]]; then
+            _rocketctl_complete_value "$before" "$cur"
+            return 0
+        fi
+        # -o KEY = VALUE
+        if [[ $cword -ge 3 && ( ${COMP_WORDS[COMP_CWORD-3]} == -o || ${COMP_WORDS[COMP_CWORD-3]} == --option ) ]]; then
+            _rocketctl_complete_value -o "$before=$cur"
+            local i
+            for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#*=}; done
+            return 0
+        fi
+    elif [[ $cur == --*=* ]]; then
+        # COMP_WORDBREAKS without '='
+        local opt=${cur%%=*}
+        _rocketctl_complete_value "$opt" "${cur#*=}"
+        local i
+        for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]="$opt=${COMPREPLY[i]}"; done
+        return 0
+    fi
+
+    # The command: the first word that is neither an option nor an option's value.
+    local i=1 word command=""
+    while ((i < cword)); do
+        word=${COMP_WORDS[i]}
+        if [[ $word == -* ]]; then
+            if [[ $word != *=* ]] && _rocketctl_takes_arg "$word"; then
+                ((i++))
+                # --opt = value
+                [[ ${COMP_WORDS[i]} == = ]] && ((i += 1))
+            fi
+        elif [[ $word != = ]]; then
+            command=$word
+            break
+        fi
+        ((i++))
+    done
+
+    if _rocketctl_takes_arg "$prev"; then
+        # `--watch` has an optional value; every other option here needs one.
+        _rocketctl_complete_value "$prev" "$cur"
+        return 0
+    fi
+
+    if [[ -z $command ]]; then
+        if [[ $cur == -* ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$_rocketctl_global_opts_arg $_rocketctl_global_opts_flag" -- "$cur")
+        else
+            mapfile -t COMPREPLY < <(compgen -W "$_rocketctl_commands" -- "$cur")
+        fi
+        return 0
+    fi
+
+    local opts
+    case $command in
+        status) opts=$_rocketctl_status_opts ;;
+        cells) opts=$_rocketctl_cells_opts ;;
+        faults) opts=$_rocketctl_faults_opts ;;
+        simulate) opts=$_rocketctl_simulate_opts_arg ;;
+        *) return 0 ;;
+    esac
+    if [[ $cur == -* || -z $cur ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$opts $_rocketctl_global_opts_arg $_rocketctl_global_opts_flag" -- "$cur")
+    fi
+    return 0
+}
+
+complete -F _rocketctl rocketctl
+
+# ex: filetype=sh

@@ -1,0 +1,117 @@
+# fish completion for rocketctl(1); installed in fish/vendor_completions.d.
+
+# The command given so far (status, cells, faults, simulate), skipping options and their values.
+function __rocketctl_command
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    for t in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw
+                set skip 1
+            case '-*'
+            case '*'
+                echo $t
+                return 0
+        end
+    end
+    return 1
+end
+
+function __rocketctl_using_command
+    set -l cmd (__rocketctl_command)
+    and contains -- $cmd $argv
+end
+
+# CAN interfaces of this machine (network devices of type 280, ARPHRD_CAN), and the simulator.
+function __rocketctl_ifaces
+    printf '%s\t%s\n' sim 'built-in simulated battery (sim:KEY=VALUE,... sets its options)'
+    set -l dir /sys/class/net
+    set -q _ROCKETCTL_SYS_CLASS_NET; and set dir $_ROCKETCTL_SYS_CLASS_NET
+    for d in $dir/*
+        test -r $d/type; or continue
+        if test (string trim -- (cat $d/type 2>/dev/null)) = 280
+            printf '%s\t%s\n' (basename $d) 'CAN interface'
+        end
+    end
+end
+
+# Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...`.
+function __rocketctl_sim_keys
+    printf '%s\n' \
+        'bitrate=	pace the virtual bus like a real one, BPS (e.g. 250000)' \
+        'address=	BMS address 1-63 (default 1)' \
+        'serial=	serial number, up to 21 printable characters' \
+        'hw=	hardware revision (default 3)' \
+        'fw=	firmware version X.Y.Z (default 1.4.2)' \
+        'cells=	cell voltages in mV, MV/MV/..., 1-32 cells' \
+        'cell-count=	number of cells (reference voltages repeated)' \
+        'sensors=	sensor temperatures in °C, C/C/..., 1-16 sensors' \
+        'mos=	MOSFET temperature in °C' \
+        'current=	pack current in mA (+ charging)' \
+        'rsoc=	relative state of charge 0-100' \
+        'rcap=	remaining capacity, mAh' \
+        'fullcap=	full-charge capacity, mAh' \
+        'flags=	status word, e.g. 0x41 (normal) or 0x841 (ODV)' \
+        'balancing=	balancing word, bit k-1 = cell k' \
+        'cycles=	cycle count' \
+        'luchg=	longest time without charging, hours' \
+        'shell=	shell resistance to B+ and B-, KOHM/KOHM or NULL' \
+        'clock=	BMS clock at start, 2020-10-17T16:48:40' \
+        'delay=	time to the first response frame, ms (0-50)' \
+        'standby=	start in standby, 0 or 1 (answers nothing)'
+end
+
+# DBC files (any case of .dbc) and directories, for --dbc.
+function __rocketctl_dbc_files
+    set -l cur (string replace -r -- '^--dbc=' '' (commandline -ct))
+    for f in $cur*
+        if test -d $f
+            echo $f/
+        else if string match -qi -- '*.dbc' $f
+            echo $f
+        end
+    end
+end
+
+complete -c rocketctl -f
+
+# Commands
+complete -c rocketctl -n 'not __rocketctl_command' -a status -d "Show everything BMS Studio's monitoring page shows"
+complete -c rocketctl -n 'not __rocketctl_command' -a cells -d 'Show every cell voltage, the max diff-voltage and balancing'
+complete -c rocketctl -n 'not __rocketctl_command' -a faults -d 'Explain every status light that is not normal'
+complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
+
+# Global options (accepted before and after the command)
+complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, sim, sim:KEY=VALUE,...'
+complete -c rocketctl -l address -x -d 'BMS address, 1-63 (default 1)'
+complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60000 (default 250)'
+complete -c rocketctl -l json -d 'Print one JSON object per result'
+complete -c rocketctl -l lang -x -a 'en\tEnglish it\tItalian' -d 'Language of fault texts'
+complete -c rocketctl -l dbc -x -a '(__rocketctl_dbc_files)' -d 'Use another frame map (DBC file)'
+complete -c rocketctl -s v -l verbose -d 'More detail on stderr; -vv traces every frame'
+complete -c rocketctl -s q -l quiet -d 'Only errors on stderr'
+complete -c rocketctl -l version -d 'Print the version and exit'
+complete -c rocketctl -s h -l help -d 'Print help and exit'
+
+# status
+complete -c rocketctl -n '__rocketctl_using_command status' -l watch -d 'Keep refreshing every SECONDS (default 2)'
+
+# faults
+complete -c rocketctl -n '__rocketctl_using_command faults' -l all -d "Show all 27 lights, like BMS Studio's panel"
+
+# simulate
+complete -c rocketctl -n '__rocketctl_using_command simulate' -s o -l option -x -a '(__rocketctl_sim_keys)' -d 'Set a battery option KEY=VALUE (repeatable)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l serial -x -d 'Serial number (default RKS3611A201000123)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l cells -x -d 'Cell voltages in mV, e.g. 3600,3650,3700'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l cell-count -x -d 'Number of cells (reference voltages repeated)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l sensors -x -d 'Sensor temperatures in °C, e.g. 21.1,21.2'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l flags -x -d 'Status word, e.g. 0x41 (normal), 0x841 (ODV)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l current -x -d 'Pack current in mA (+ charging)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l rsoc -x -d 'Relative state of charge, %'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l clock -x -d 'BMS clock at start, e.g. 2020-10-17T16:48:40'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l fw -x -d 'Firmware version, e.g. 1.4.2'
