@@ -85,6 +85,7 @@ util::Result<bms::Client*> App::client() {
   bms::ClientOptions o;
   o.bms = static_cast<std::uint8_t>(options.address);
   o.timeout = std::chrono::milliseconds(options.timeout_ms);
+  o.cancelled = [] { return g_stop.load(); };
   m_client = std::make_unique<bms::Client>(**bus, **map, o);
   if (options.verbose >= 2) {
     m_client->set_observer([](const can::Frame& f, bool sent) {

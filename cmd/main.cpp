@@ -69,9 +69,8 @@ int main(int argc, char** argv) {
   cli_app.add_option("-i,--iface", o.iface, "CAN interface: can0, socketcan:can0, sim, sim:OPTIONS (default: $ROCKETCTL_IFACE, else can0)")
       ->type_name("NAME");
   cli_app.add_option("--address", o.address, "BMS address, 1-63")->default_val(1)->type_name("N");
-  cli_app.add_option("--timeout", o.timeout_ms, "Poll timeout in ms before a retry (the reference's 250)")
-      ->default_val(250)
-      ->check(CLI::Range(10, 60000))
+  cli_app.add_option("--timeout", o.timeout_ms, "Poll timeout before a retry, 10-60000 ms (default 250)")
+      ->check(CLI::Range(10, 60000).description(""))
       ->type_name("MS");
   cli_app.add_flag("--json", o.json, "Print one JSON object per result (stable, documented schema)");
   cli_app.add_option("--lang", o.lang, "Language of fault texts: en or it (default: from the locale)")

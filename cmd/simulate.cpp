@@ -34,6 +34,9 @@ CommandResult run(App& app, const SimulateOptions& o) {
     auto eq = item.find('=');
     if (eq == std::string::npos)
       return util::fail(util::Errc::usage, fmt::format("-o {}: write KEY=VALUE", item));
+    if (item.substr(0, eq) == "bitrate")
+      return util::fail(util::Errc::usage, "-o bitrate paces only the in-process bus (-i sim:bitrate=...); "
+                                           "a real interface has the bitrate of its link");
     if (auto r = apply(item.substr(0, eq), item.substr(eq + 1)); !r) return tl::unexpected(r.error());
   }
   auto map = app.frame_map();

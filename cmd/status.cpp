@@ -68,13 +68,15 @@ CommandResult run(App& app, const StatusOptions& o) {
   int status = k_exit_ok;
   do {
     auto report = read_report(app);
+    if (g_stop.load()) break;  // Ctrl-C ends a watch; a reading cut short is not shown
     if (app.options.json) {
       if (report)
         print_json_line(status_json(*report, ctx));
       else
         print_json_line({{"schema", "rocketctl.status/1"},
                          {"error", {{"code", errc_name(report.error().code)},
-                                    {"message", report.error().message}}}});
+                                    {"message", report.error().message},
+                                    {"exit_status", exit_status_for(report.error().code)}}}});
     } else {
       std::string text = report ? render_status(*report, ctx)
                                 : ctx.style.paint(report.error().message, Color::red) + "\n" +

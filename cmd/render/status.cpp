@@ -79,7 +79,7 @@ std::string render_status(const StatusReport& r, const RenderContext& ctx) {
     std::string note = drift == 0 ? "in step" : drift > 0 ? "BMS ahead" : "BMS behind";
     std::string value = fmt::format("{}   drift {} ({})", bms::to_string(r.local_time),
                                     signed_duration(drift), note);
-    if (std::llabs(drift) > 60) value = st.paint(value, Color::yellow) + "  run 'rocketctl settime'";
+    if (std::llabs(drift) > 60) value = st.paint(value, Color::yellow);
     out += line("Local time", value);
   }
   if (s.shell)

@@ -1,11 +1,14 @@
 #include "bms/client.hpp"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 namespace bms {
 namespace {
 
 constexpr util::Duration k_frame_allowance = std::chrono::milliseconds(20);  // §3.2 rule 4
+constexpr util::Duration k_cancel_slice = std::chrono::milliseconds(100);
 
 }  // namespace
 
@@ -40,9 +43,16 @@ util::Result<std::optional<std::vector<can::Frame>>> Client::attempt(Command cmd
   int missing = frames;
   const auto cmd_code = static_cast<std::uint8_t>(cmd);
   while (missing > 0) {
-    auto event = m_bus.receive(deadline);
+    if (m_options.cancelled && m_options.cancelled())
+      return util::fail(util::Errc::cancelled, "interrupted");
+    const util::TimePoint wake =
+        m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
+    auto event = m_bus.receive(wake);
     if (!event) return tl::unexpected(event.error());
-    if (!*event) return Answer{};  // deadline
+    if (!*event) {
+      if (clock.now() < deadline) continue;  // a slice, not the deadline: check for Ctrl-C
+      return Answer{};
+    }
     if (auto* error = std::get_if<can::BusError>(&**event)) {
       m_last_bus_error = *error;
       continue;

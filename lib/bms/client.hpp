@@ -21,6 +21,8 @@ struct ClientOptions {
   std::uint8_t tool = k_default_tool;
   util::Duration timeout = std::chrono::milliseconds(250);  // §3.2: base, +20 ms a frame after the first
   int retries = 2;
+  // Asked between waits of at most 100 ms; true ends the call with Errc::cancelled (Ctrl-C).
+  std::function<bool()> cancelled;
 };
 
 // What the client saw besides answers: for `-v` and for tests.

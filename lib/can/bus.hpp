@@ -17,7 +17,9 @@ namespace can {
 struct Filter {
   std::uint32_t id = 0;
   std::uint32_t mask = 0;
-  bool matches(const Frame& f) const { return f.extended && (f.id & mask) == (id & mask); }
+  bool matches(const Frame& f) const {
+    return f.extended && !f.remote && (f.id & mask) == (id & mask);
+  }
 };
 
 class Bus {

@@ -38,7 +38,8 @@ std::string describe(const BusError& error) {
     case BusError::Kind::error_warning:
       return "CAN error counters are high (check wiring and termination)" + counters;
     case BusError::Kind::rx_overflow:
-      return "the CAN adapter's receive buffer overflowed: frames were lost" + counters;
+      return "received frames were lost (the adapter's or this program's receive buffer overflowed)" +
+             counters;
     case BusError::Kind::protocol:
       return "errors on the wire (bit, stuff or CRC): check wiring, termination and the 250 kbit/s "
              "bitrate" + counters;

@@ -132,6 +132,18 @@ class NoAnswer(unittest.TestCase):
         self.assertIn("charge it for a few seconds", r.stderr)
         self.assertLess(elapsed, 10)
 
+    def test_ctrl_c_while_waiting_exits_130_at_once(self):
+        p = subprocess.Popen([ROCKETCTL, "-i", "sim:standby=1", "--timeout", "20000", "status"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             stdin=subprocess.DEVNULL)
+        time.sleep(0.5)
+        started = time.monotonic()
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=10)
+        self.assertEqual(p.returncode, 130)
+        self.assertIn("interrupted", err)
+        self.assertLess(time.monotonic() - started, 2)
+
     def test_no_answer_as_json(self):
         r = run("-i", "sim:standby=1", "--json", "faults")
         self.assertEqual(r.returncode, 3)

@@ -171,6 +171,24 @@ TEST_CASE("a pack in standby answers nothing; SLEEP refused under load", "[proto
   CHECK(b.client->counters().reconnects == 1);
 }
 
+TEST_CASE("a cancelled call ends within 100 ms of simulated time with Errc::cancelled",
+          "[protocol][client]") {
+  sim::BatteryConfig asleep;
+  asleep.standby = true;
+  bool stop = false;
+  bms::ClientOptions options;
+  options.timeout = 20s;
+  options.cancelled = [&stop] { return stop; };
+  Bench b(asleep, options);
+  b.hub.timeline().at(b.clock().now() + 1s, [&stop] { stop = true; });  // Ctrl-C after 1 s
+  const util::TimePoint start = b.clock().now();
+  auto c = b.client->connect();
+  REQUIRE_FALSE(c);
+  CHECK(c.error().code == util::Errc::cancelled);
+  CHECK(b.clock().now() - start <= 1100ms);
+  CHECK(b.clock().now() - start >= 1s);
+}
+
 TEST_CASE("a bus fault during silence is reported as a bus error, not as no answer", "[protocol][client]") {
   sim::BatteryConfig asleep;
   asleep.standby = true;

@@ -1,0 +1,39 @@
+#include "dbc/model.hpp"
+
+#include <algorithm>
+
+namespace dbc {
+
+const Signal* Message::find(std::string_view signal_name) const {
+  auto it = std::find_if(signals.begin(), signals.end(),
+                         [&](const Signal& s) { return s.name == signal_name; });
+  return it == signals.end() ? nullptr : &*it;
+}
+
+const Signal* Message::multiplexor() const {
+  auto it = std::find_if(signals.begin(), signals.end(),
+                         [](const Signal& s) { return s.mux_role == MuxRole::multiplexor; });
+  return it == signals.end() ? nullptr : &*it;
+}
+
+const Message* Database::find(std::string_view message_name) const {
+  auto it = std::find_if(messages.begin(), messages.end(),
+                         [&](const Message& m) { return m.name == message_name; });
+  return it == messages.end() ? nullptr : &*it;
+}
+
+const Message* Database::find(std::uint32_t id, bool extended) const {
+  auto it = std::find_if(messages.begin(), messages.end(),
+                         [&](const Message& m) { return m.id == id && m.extended == extended; });
+  return it == messages.end() ? nullptr : &*it;
+}
+
+const AttributeDefinition* Database::definition(std::string_view name,
+                                                AttributeObject object) const {
+  auto it = std::find_if(
+      attribute_definitions.begin(), attribute_definitions.end(),
+      [&](const AttributeDefinition& d) { return d.name == name && d.object == object; });
+  return it == attribute_definitions.end() ? nullptr : &*it;
+}
+
+}  // namespace dbc
