@@ -136,6 +136,43 @@ util::Result<ConnectInfo> Client::connect() {
   return *info;
 }
 
+util::Result<std::vector<Client::Discovered>> Client::discover(util::Duration window) {
+  auto request = encode_request(m_map, Command::connect, {k_broadcast, m_options.tool});
+  if (!request) return tl::unexpected(request.error());
+  util::Clock& clock = m_bus.clock();
+  const util::TimePoint deadline = clock.now() + window;
+  if (auto sent = m_bus.send(*request, deadline); !sent) return tl::unexpected(sent.error());
+  ++m_counters.requests;
+  if (m_observer) m_observer(*request, true);
+  std::vector<Discovered> found;
+  for (;;) {
+    if (m_options.cancelled && m_options.cancelled())
+      return util::fail(util::Errc::cancelled, "interrupted");
+    const util::TimePoint wake =
+        m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
+    auto event = m_bus.receive(wake);
+    if (!event) return tl::unexpected(event.error());
+    if (!*event) {
+      if (clock.now() < deadline) continue;
+      return found;
+    }
+    const auto* f = std::get_if<can::Frame>(&**event);
+    if (f == nullptr) continue;
+    if (m_observer) m_observer(*f, false);
+    auto id = f->extended && !f->remote ? parse_poll_id(f->id) : std::nullopt;
+    if (!id || id->cmd != static_cast<std::uint8_t>(Command::connect) ||
+        id->dst != m_options.tool || !is_bms_address(id->src))
+      continue;
+    auto info = f->size() < 8 ? util::Result<ConnectInfo>(util::fail(util::Errc::malformed, ""))
+                              : decode_connect(m_map, *f);
+    if (!info) {
+      ++m_counters.malformed;
+      continue;
+    }
+    found.push_back({id->src, *info});
+  }
+}
+
 util::Result<ConnectInfo> Client::ensure_connected() {
   if (m_connection) return *m_connection;
   return connect();

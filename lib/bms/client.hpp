@@ -43,6 +43,14 @@ public:
 
   // CONNECT (§4 0x01): opens the session; cell and sensor counts size later responses.
   util::Result<ConnectInfo> connect();
+
+  struct Discovered {
+    std::uint8_t address;
+    ConnectInfo info;
+  };
+  // CONNECT to 0xFF (discovery): every answer within `window`, in arrival order, including
+  // several from one address (two packs sharing it). Opens a session on each. Not retried.
+  util::Result<std::vector<Discovered>> discover(util::Duration window);
   util::Result<std::string> serial();
   util::Result<PackReading> pack();
   util::Result<Capacity> capacity();

@@ -99,6 +99,40 @@ TEST_CASE("the worked frames of section 10 are what goes over the wire", "[proto
   }
 }
 
+TEST_CASE("broadcast CONNECT finds every pack on the bus, each answering from its address",
+          "[protocol][client]") {
+  sim::BatteryConfig second;
+  second.address = 0x05;
+  second.serial = "RKS3611A201000999";
+  second.cell_mv = {3300, 3301, 3302, 3303};
+  sim::BatteryConfig twin;  // a second pack at 0x05: two answers from one address
+  twin.address = 0x05;
+  twin.sensor_dc = {200, 201, 202};
+  Bench b;
+  sim::Battery other(second, bms::FrameMap::builtin());
+  sim::Battery clash(twin, bms::FrameMap::builtin());
+  b.hub.attach(other, "bms5");
+  b.hub.attach(clash, "bms5b");
+
+  auto found = b.client->discover(std::chrono::milliseconds(100));
+  REQUIRE(found);
+  REQUIRE(found->size() == 3);
+  CHECK(on_wire(b.hub, "1801FF40#0100000000000000"));  // CONNECT to 0xFF
+  CHECK(on_wire(b.hub, "18014001#010A020301040200"));  // each answer addressed to the tool
+  std::vector<int> addresses;
+  for (const auto& d : *found) addresses.push_back(d.address);
+  std::sort(addresses.begin(), addresses.end());
+  CHECK(addresses == std::vector<int>{0x01, 0x05, 0x05});
+  for (const auto& d : *found)
+    if (d.address == 0x05) CHECK((d.info.cell_count == 4 || d.info.sensor_count == 3));
+  // Discovery opened a session on each: no NAK 0x05 on the next request.
+  bms::ClientOptions to5;
+  to5.bms = 0x05;
+  bms::Client c5(*b.port, bms::FrameMap::builtin(), to5);
+  REQUIRE(c5.capacity());
+  CHECK(other.stats().naks == 0);
+}
+
 TEST_CASE("SET CLOCK and SLEEP requests match the worked frames", "[protocol][golden]") {
   Bench b;
   REQUIRE(b.client->connect());
