@@ -28,6 +28,19 @@ util::Error Client::no_answer(Command cmd) const {
                                  m_bus.name(), tries, tries == 1 ? "try" : "tries")};
 }
 
+util::Result<std::optional<can::Event>> Client::next_event(util::TimePoint deadline) {
+  util::Clock& clock = m_bus.clock();
+  for (;;) {
+    if (m_options.cancelled && m_options.cancelled())
+      return util::fail(util::Errc::cancelled, "interrupted");
+    const util::TimePoint wake =
+        m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
+    auto event = m_bus.receive(wake);
+    if (!event || *event || clock.now() >= deadline) return event;
+    // only a slice has passed: check for Ctrl-C and wait on
+  }
+}
+
 util::Result<std::optional<std::vector<can::Frame>>> Client::attempt(Command cmd,
                                                                      const can::Frame& request,
                                                                      int frames) {
@@ -43,16 +56,9 @@ util::Result<std::optional<std::vector<can::Frame>>> Client::attempt(Command cmd
   int missing = frames;
   const auto cmd_code = static_cast<std::uint8_t>(cmd);
   while (missing > 0) {
-    if (m_options.cancelled && m_options.cancelled())
-      return util::fail(util::Errc::cancelled, "interrupted");
-    const util::TimePoint wake =
-        m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
-    auto event = m_bus.receive(wake);
+    auto event = next_event(deadline);
     if (!event) return tl::unexpected(event.error());
-    if (!*event) {
-      if (clock.now() < deadline) continue;  // a slice, not the deadline: check for Ctrl-C
-      return Answer{};
-    }
+    if (!*event) return Answer{};  // deadline
     if (auto* error = std::get_if<can::BusError>(&**event)) {
       m_last_bus_error = *error;
       continue;
@@ -146,16 +152,9 @@ util::Result<std::vector<Client::Discovered>> Client::discover(util::Duration wi
   if (m_observer) m_observer(*request, true);
   std::vector<Discovered> found;
   for (;;) {
-    if (m_options.cancelled && m_options.cancelled())
-      return util::fail(util::Errc::cancelled, "interrupted");
-    const util::TimePoint wake =
-        m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
-    auto event = m_bus.receive(wake);
+    auto event = next_event(deadline);
     if (!event) return tl::unexpected(event.error());
-    if (!*event) {
-      if (clock.now() < deadline) continue;
-      return found;
-    }
+    if (!*event) return found;  // the window has passed
     const auto* f = std::get_if<can::Frame>(&**event);
     if (f == nullptr) continue;
     if (m_observer) m_observer(*f, false);

@@ -81,6 +81,9 @@ private:
   // One try: the answer, nullopt on timeout, or an error (NAK, interface).
   util::Result<std::optional<std::vector<can::Frame>>> attempt(Command cmd, const can::Frame& request,
                                                                int frames);
+  // The next frame or bus fault before `deadline` (nullopt when it passes), waiting in slices
+  // so that options.cancelled is asked at least every 100 ms.
+  util::Result<std::optional<can::Event>> next_event(util::TimePoint deadline);
   util::Result<std::vector<can::Frame>> simple(Command cmd, int frames = 1);
   template <class T>
   using Decoder = util::Result<T> (*)(const FrameMap&, const can::Frame&);
