@@ -179,8 +179,9 @@ std::vector<std::uint8_t> link_message(const std::string& kind,
   std::vector<std::uint8_t> attrs;
   put_attr(attrs, IFLA_IFNAME, "can0", 5);
   put_attr(attrs, IFLA_LINKINFO | NLA_F_NESTED, info.data(), info.size());
-  std::vector<std::uint8_t> msg(NLMSG_LENGTH(sizeof(ifinfomsg)));
-  msg.insert(msg.end(), attrs.begin(), attrs.end());
+  const std::size_t header = NLMSG_LENGTH(sizeof(ifinfomsg));
+  std::vector<std::uint8_t> msg(header + attrs.size());
+  std::memcpy(msg.data() + header, attrs.data(), attrs.size());
   nlmsghdr h{static_cast<std::uint32_t>(msg.size()), RTM_NEWLINK, 0, 1, 0};
   std::memcpy(msg.data(), &h, sizeof h);
   return msg;
