@@ -38,11 +38,15 @@ kill $DUMP; wait $DUMP 2>/dev/null
 kill -INT $SIM; wait $SIM; echo $? > simulate.rc
 "$BIN" simulate -i vcan0 -q > /dev/null 2>&1 &
 SIM=$!
+candump -L vcan0 > timing.log 2> /dev/null &
+DUMP=$!
 sleep 0.5
 for i in 1 2 3 4 5; do
   t0=$(now_ms); "$BIN" -i vcan0 status > /dev/null 2>&1; t1=$(now_ms)
   echo $((t1 - t0)) >> status_ms.txt
 done
+sleep 0.2
+kill $DUMP; wait $DUMP 2>/dev/null
 kill -INT $SIM; wait $SIM
 
 # 3. No battery on the bus: the no-answer status, within 3 tries of 250 ms (plus start-up).
