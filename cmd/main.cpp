@@ -89,6 +89,15 @@ int main(int argc, char** argv) {
   try {
     cli_app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
+    std::vector<std::string> extra = cli_app.remaining();
+    if (!extra.empty() && cli_app.get_subcommands().empty()) {
+      std::string names;
+      for (const cli::CommandDef& def : cli::command_table())
+        names += (names.empty() ? "" : ", ") + std::string(def.name);
+      fmt::print(stderr, "rocketctl: unknown command '{}' (commands: {}; see rocketctl --help)\n",
+                 extra.front(), names);
+      return cli::k_exit_usage;
+    }
     int code = cli_app.exit(e);
     return code == 0 ? cli::k_exit_ok : cli::k_exit_usage;
   }

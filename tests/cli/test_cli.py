@@ -42,6 +42,12 @@ class Usage(unittest.TestCase):
         self.assertEqual(r.returncode, 2)
         self.assertIn("--no-such-flag", r.stderr)
 
+    def test_unknown_command_is_named(self):
+        r = run("-i", "sim", "stats")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("unknown command 'stats'", r.stderr)
+        self.assertIn("status", r.stderr)
+
     def test_no_command_is_a_usage_error(self):
         self.assertEqual(run().returncode, 2)
 
