@@ -105,9 +105,14 @@ int main(int argc, char** argv) {
   cli::install_signal_handlers();
   for (auto& [sub, run] : commands) {
     if (!sub->parsed()) continue;
-    cli::CommandResult result = run();
-    if (!result) return report_error(result.error(), app);
-    return *result;
+    try {
+      cli::CommandResult result = run();
+      if (!result) return report_error(result.error(), app);
+      return *result;
+    } catch (const std::exception& e) {
+      // A defect, never expected: say so in one line rather than abort with a core dump.
+      return report_error({util::Errc::malformed, std::string("internal error: ") + e.what()}, app);
+    }
   }
   return cli::k_exit_usage;
 }

@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "bms/messages.hpp"
 #include "dbc/codec.hpp"
 #include "dbc/parser.hpp"
 
@@ -29,6 +30,12 @@ std::vector<std::string> numbered(std::string_view stem, int count) {
 std::vector<std::string> joined(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
   return a;
+}
+
+std::vector<std::string> flag_signals() {
+  std::vector<std::string> names;
+  for (int bit = 0; bit < k_flag_count; ++bit) names.push_back(flag_signal_name(bit));
+  return names;
 }
 
 // Every message and signal the client and the simulator rely on (rockets-can-v1 §4).
@@ -60,7 +67,7 @@ const std::vector<Required>& required() {
       {C::temperatures, D::request, {}},
       {C::temperatures, D::response, joined({"FrameNumber"}, numbered("Temperature", 18))},
       {C::status, D::request, {}},
-      {C::status, D::response, {"BalancingCells"}},
+      {C::status, D::response, joined({"BalancingCells"}, flag_signals())},
       {C::cycles, D::request, {}},
       {C::cycles, D::response, {"CycleCount", "LongestUncharged"}},
       {C::clock, D::request, {}},

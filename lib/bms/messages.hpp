@@ -74,6 +74,7 @@ util::Result<can::Frame> encode_shell(const FrameMap& map, const ShellResistance
 util::Result<can::Frame> encode_sleep_accepted(const FrameMap& map, Addresses a);
 util::Result<can::Frame> encode_nak(const FrameMap& map, Nak n, Addresses a);
 
+inline constexpr int k_flag_count = 27;  // status flags 0..26 (§5)
 // The DBC signal of status flag `bit` (0..26): "Flag_D_MOS".
 std::string flag_signal_name(int bit);
 

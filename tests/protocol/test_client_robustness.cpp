@@ -218,6 +218,14 @@ TEST_CASE("a frame map variant with other scaling decodes to the same readings",
   CHECK(pack->voltage_mv == 36420);
   CHECK(pack->current_ma == -8);
 
+  dbc::Database no_flag = base;
+  for (auto& m : no_flag.messages)
+    if (m.name == "STATUS_RSP")
+      std::erase_if(m.signals, [](const dbc::Signal& s) { return s.name == "Flag_ODV"; });
+  auto lacks_flag = bms::FrameMap::from_database(no_flag, "old.dbc");
+  REQUIRE_FALSE(lacks_flag);
+  CHECK(lacks_flag.error().message == "frame map old.dbc: message STATUS_RSP has no signal Flag_ODV");
+
   dbc::Database missing = base;
   for (auto& m : missing.messages)
     if (m.name == "PACK_RSP") m.signals.erase(m.signals.begin());
