@@ -12,6 +12,9 @@ ExitStatus exit_status_for(util::Errc code) {
     case util::Errc::malformed: return k_exit_protocol;
     case util::Errc::io: return k_exit_io;
     case util::Errc::cancelled: return k_exit_interrupted;
+    case util::Errc::lost: return k_exit_lost;
+    case util::Errc::wrong_pack: return k_exit_wrong_pack;
+    case util::Errc::verify_failed: return k_exit_verify;
   }
   return k_exit_protocol;
 }
@@ -26,6 +29,9 @@ const char* errc_name(util::Errc code) {
     case util::Errc::malformed: return "protocol";
     case util::Errc::io: return "io";
     case util::Errc::cancelled: return "interrupted";
+    case util::Errc::lost: return "lost";
+    case util::Errc::wrong_pack: return "wrong_pack";
+    case util::Errc::verify_failed: return "verify_failed";
   }
   return "error";
 }

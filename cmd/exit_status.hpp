@@ -15,6 +15,9 @@ enum ExitStatus : int {
   k_exit_bus_error = 6,    // the bus reports a fault (no acknowledgement, bus-off)
   k_exit_protocol = 7,     // malformed data: an answer, a DBC or a file that breaks its format
   k_exit_io = 8,           // a file could not be read or written
+  k_exit_lost = 9,         // the pack stopped answering part-way: check it and run again
+  k_exit_wrong_pack = 10,  // another pack answered than --expect-serial names; nothing written
+  k_exit_verify = 11,      // a change was accepted but the read-back differs
   k_exit_interrupted = 130 // stopped by Ctrl-C / SIGTERM
 };
 

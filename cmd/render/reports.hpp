@@ -8,6 +8,8 @@
 
 #include "bms/calendar.hpp"
 #include "bms/catalogue.hpp"
+#include "bms/clock_sync.hpp"
+#include "bms/scan.hpp"
 #include "bms/snapshot.hpp"
 #include "term.hpp"
 
@@ -36,6 +38,15 @@ nlohmann::json cells_json(const bms::Snapshot& s, const RenderContext& ctx);
 // `faults`: the lights that are not normal, or all 27 with `all`.
 std::string render_faults(const bms::Snapshot& s, bool all, const RenderContext& ctx);
 nlohmann::json faults_json(const bms::Snapshot& s, const RenderContext& ctx);
+
+// `scan`: every pack found and the addresses two packs share.
+std::string render_scan(const bms::ScanResult& r, const RenderContext& ctx);
+nlohmann::json scan_json(const bms::ScanResult& r);
+
+// `settime`: before, what was set, and the verified read-back.
+std::string render_calibration(const bms::Calibration& c, std::optional<std::int64_t> max_drift_s,
+                               const RenderContext& ctx);
+nlohmann::json calibration_json(const bms::Calibration& c);
 
 // One line on the status lights: "normal: D-MOS and C-MOS on, nothing else" or the lights
 // that are not normal.

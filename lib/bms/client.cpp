@@ -172,6 +172,33 @@ util::Result<std::vector<Client::Discovered>> Client::discover(util::Duration wi
   }
 }
 
+util::Result<std::vector<can::Frame>> Client::collect(Command cmd, util::Duration window) {
+  auto request = encode_request(m_map, cmd, {m_options.bms, m_options.tool});
+  if (!request) return tl::unexpected(request.error());
+  const util::TimePoint deadline = m_bus.clock().now() + window;
+  if (auto sent = m_bus.send(*request, deadline); !sent) return tl::unexpected(sent.error());
+  ++m_counters.requests;
+  if (m_observer) m_observer(*request, true);
+  std::vector<can::Frame> frames;
+  for (;;) {
+    auto event = next_event(deadline);
+    if (!event) return tl::unexpected(event.error());
+    if (!*event) return frames;
+    const auto* f = std::get_if<can::Frame>(&**event);
+    if (f == nullptr) continue;
+    if (m_observer) m_observer(*f, false);
+    auto id = f->extended && !f->remote ? parse_poll_id(f->id) : std::nullopt;
+    if (!id || id->cmd != static_cast<std::uint8_t>(cmd) || id->src != m_options.bms ||
+        id->dst != m_options.tool)
+      continue;
+    if (f->size() < 8) {
+      ++m_counters.malformed;
+      continue;
+    }
+    frames.push_back(*f);
+  }
+}
+
 util::Result<ConnectInfo> Client::ensure_connected() {
   if (m_connection) return *m_connection;
   return connect();

@@ -51,6 +51,11 @@ public:
   // CONNECT to 0xFF (discovery): every answer within `window`, in arrival order, including
   // several from one address (two packs sharing it). Opens a session on each. Not retried.
   util::Result<std::vector<Discovered>> discover(util::Duration window);
+
+  // Sends the request of `cmd` once and returns every answer frame of `cmd` from this BMS
+  // address within `window` (DLC 8 only), duplicates included: to tell two packs sharing an
+  // address apart. Not retried.
+  util::Result<std::vector<can::Frame>> collect(Command cmd, util::Duration window);
   util::Result<std::string> serial();
   util::Result<PackReading> pack();
   util::Result<Capacity> capacity();

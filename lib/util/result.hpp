@@ -20,6 +20,9 @@ enum class Errc {
   malformed,        // input that breaks its format: a DBC line, a frame, a file
   io,               // a file could not be read or written
   cancelled,        // interrupted by the user (SIGINT / SIGTERM)
+  lost,             // the BMS stopped answering part-way through a change: its outcome is unknown
+  wrong_pack,       // another pack answered than the one the user named (--expect-serial)
+  verify_failed,    // a change was accepted but reading it back shows something else
 };
 
 struct Error {

@@ -231,6 +231,81 @@ class Faults(unittest.TestCase):
         self.assertTrue(j["normal"])
 
 
+class Scan(unittest.TestCase):
+    def test_scan_finds_the_reference_pack(self):
+        r = run("-i", "sim", "--json", "scan")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual(j["schema"], "rocketctl.scan/1")
+        self.assertEqual([(p["address"], p["serial"], p["mode"], p["cell_count"]) for p in j["packs"]],
+                         [(1, "RKS3611A201000123", "application", 10)])
+        self.assertEqual(j["shared_addresses"], [])
+
+    def test_scan_of_a_silent_bus_is_no_answer(self):
+        r = run("-i", "sim:standby=1", "scan")
+        self.assertEqual(r.returncode, 3)
+        self.assertIn("no BMS answered", r.stderr)
+
+
+class Settime(unittest.TestCase):
+    def test_sets_verifies_and_reports_the_drift(self):
+        r = run("-i", "sim", "--json", "settime", "--at", "2026-11-24T10:00:00")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        j = json.loads(r.stdout)
+        self.assertEqual((j["action"], j["time_set"], j["verified"]), ("set", "2026-11-24T10:00:00", True))
+        self.assertTrue(j["bms_time_before"].startswith("2020-10-17T16:48:4"))
+        self.assertEqual(j["bms_time_after"], "2026-11-24T10:00:00")
+        self.assertEqual(j["drift_after_s"], 0)
+
+    def test_max_drift_leaves_a_close_clock_alone(self):
+        near = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 5))
+        r = run("-i", f"sim:clock={near}", "settime", "--max-drift", "60")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("not set: the drift is within --max-drift 60 s", r.stdout)
+        r = run("-i", f"sim:clock={near}", "--json", "settime", "--max-drift", "1")
+        self.assertEqual(json.loads(r.stdout)["action"], "set")
+
+    def test_impossible_at_is_a_usage_error(self):
+        for at in ("2023-02-29T10:00:00", "2026-13-01T00:00:00", "2026-11-24T24:00:00", "yesterday"):
+            with self.subTest(at=at):
+                r = run("-i", "sim", "settime", "--at", at)
+                self.assertEqual(r.returncode, 2)
+                self.assertIn(at, r.stderr)
+
+    def test_expect_serial_refuses_another_pack(self):
+        r = run("-i", "sim", "settime", "--expect-serial", "RKS0000")
+        self.assertEqual(r.returncode, 10)
+        self.assertIn("not RKS0000: nothing written", r.stderr)
+
+    def test_all(self):
+        r = run("-i", "sim", "--json", "settime", "--all")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual([json.loads(l)["address"] for l in r.stdout.splitlines()], [1])
+
+
+class Sleep(unittest.TestCase):
+    def test_needs_yes_without_a_terminal(self):
+        r = run("-i", "sim", "sleep")
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("--yes", r.stderr)
+
+    def test_sleep_then_silence(self):
+        r = run("-i", "sim", "--json", "sleep", "--yes")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(json.loads(r.stdout)["standby"], True)
+        r = run("-i", "sim", "sleep", "--yes")
+        self.assertIn("charge it for 1-2 seconds", r.stdout.lower())
+
+    def test_refused_under_load_shows_the_current(self):
+        r = run("-i", "sim:current=2500", "sleep", "--yes")
+        self.assertEqual(r.returncode, 5)
+        self.assertIn("2.500 A", r.stderr)
+
+    def test_expect_serial(self):
+        r = run("-i", "sim", "sleep", "--yes", "--expect-serial", "OTHER")
+        self.assertEqual(r.returncode, 10)
+
+
 class FrameMapOption(unittest.TestCase):
     def test_missing_dbc_file_is_a_file_error(self):
         r = run("-i", "sim", "--dbc", "/nonexistent/x.dbc", "status")

@@ -1,0 +1,121 @@
+// rocketctl settime [--at DATE] [--max-drift S] [--expect-serial SERIAL] [--all]
+#include <fmt/format.h>
+
+#include "bms/clock_sync.hpp"
+#include "bms/scan.hpp"
+#include "commands.hpp"
+#include "exit_status.hpp"
+#include "render/reports.hpp"
+
+namespace cli {
+namespace {
+
+constexpr auto k_discovery_window = std::chrono::milliseconds(300);
+
+struct SettimeOptions {
+  std::string at;
+  std::int64_t max_drift_s = -1;
+  std::string expect_serial;
+  bool all = false;
+};
+
+util::Result<bms::CalibrationOptions> calibration_options(const SettimeOptions& o) {
+  bms::CalibrationOptions c;
+  if (!o.at.empty()) {
+    c.at = bms::parse_calendar(o.at);
+    if (!c.at)
+      return util::fail(util::Errc::usage,
+                        fmt::format("--at {}: not a possible time; write 2026-11-24T10:00:00 "
+                                    "(years 2000-2255)", o.at));
+  }
+  if (o.max_drift_s >= 0) c.max_drift_s = o.max_drift_s;
+  if (!o.expect_serial.empty()) c.expect_serial = o.expect_serial;
+  return c;
+}
+
+void show(App& app, const bms::Calibration& c, const bms::CalibrationOptions& co,
+          const RenderContext& ctx) {
+  if (app.options.json)
+    print_json_line(calibration_json(c));
+  else
+    fmt::print("{}", render_calibration(c, co.max_drift_s, ctx));
+}
+
+CommandResult run(App& app, const SettimeOptions& o) {
+  auto lang = app.lang();
+  if (!lang) return tl::unexpected(lang.error());
+  auto co = calibration_options(o);
+  if (!co) return tl::unexpected(co.error());
+  auto client = app.client();
+  if (!client) return tl::unexpected(client.error());
+  const RenderContext ctx{app.catalogue(), *lang, app.style()};
+  if (!o.all) {
+    auto c = bms::calibrate(**client, *co);
+    if (!c) return tl::unexpected(c.error());
+    show(app, *c, *co, ctx);
+    return k_exit_ok;
+  }
+
+  // --all: every pack that answers a broadcast CONNECT, one after the other.
+  auto map = app.frame_map();
+  if (!map) return tl::unexpected(map.error());
+  auto found = bms::scan(**client, **map, k_discovery_window);
+  if (!found) return tl::unexpected(found.error());
+  if (found->packs.empty())
+    return util::fail(util::Errc::no_answer,
+                      fmt::format("no BMS answered a broadcast CONNECT on {}", app.interface_name()));
+  std::optional<util::Error> first_error;
+  int done = 0;
+  for (const bms::ScannedPack& p : found->packs) {
+    util::Result<bms::Calibration> c = util::fail(util::Errc::usage, "");
+    if (std::find(found->shared.begin(), found->shared.end(), p.address) != found->shared.end()) {
+      c = util::fail(util::Errc::refused,
+                     fmt::format("BMS 0x{:02X}: two packs answer from this address; not set "
+                                 "(give each pack its own address)", p.address));
+    } else {
+      bms::ClientOptions options = (*client)->options();
+      options.bms = p.address;
+      bms::Client each((*client)->bus(), **map, options);
+      c = bms::calibrate(each, *co);
+    }
+    if (c) {
+      ++done;
+      show(app, *c, *co, ctx);
+      continue;
+    }
+    if (app.options.json)
+      print_json_line({{"schema", "rocketctl.settime/1"},
+                       {"address", p.address},
+                       {"error", {{"code", errc_name(c.error().code)},
+                                  {"message", c.error().message},
+                                  {"exit_status", exit_status_for(c.error().code)}}}});
+    else
+      fmt::print("{}\n", ctx.style.paint("error: " + c.error().message, Color::red));
+    if (!first_error) first_error = c.error();
+  }
+  if (!app.options.json)
+    fmt::print("{} of {} packs set\n", done, found->packs.size());
+  if (first_error) {
+    first_error->context(fmt::format("{} of {} packs failed, the first", found->packs.size() - done,
+                                     found->packs.size()));
+    return tl::unexpected(*first_error);
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+CommandRun setup_settime(CLI::App& sub, App& app) {
+  auto o = std::make_shared<SettimeOptions>();
+  sub.add_option("--at", o->at, "Set this time instead of the computer's local time")
+      ->type_name("DATE");
+  sub.add_option("--max-drift", o->max_drift_s, "Set only when the clock is off by more than SECONDS")
+      ->check(CLI::Range(0, 86400 * 366).description(""))
+      ->type_name("SECONDS");
+  sub.add_option("--expect-serial", o->expect_serial, "Refuse to write when another pack answers")
+      ->type_name("SERIAL");
+  sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT");
+  return [&app, o] { return run(app, *o); };
+}
+
+}  // namespace cli
