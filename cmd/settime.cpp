@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include "bms/clock_sync.hpp"
+#include "bench.hpp"
 #include "bms/scan.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
@@ -17,6 +18,9 @@ struct SettimeOptions {
   std::int64_t max_drift_s = -1;
   std::string expect_serial;
   bool all = false;
+  bool bench = false;
+  int count = 0;
+  std::string report;
 };
 
 util::Result<bms::CalibrationOptions> calibration_options(const SettimeOptions& o) {
@@ -46,6 +50,9 @@ CommandResult run(App& app, const SettimeOptions& o) {
   if (!lang) return tl::unexpected(lang.error());
   auto co = calibration_options(o);
   if (!co) return tl::unexpected(co.error());
+  if (o.bench) return run_bench(app, BenchSettings{*co, o.count, o.report});
+  if (o.count != 0 || !o.report.empty())
+    return util::fail(util::Errc::usage, "--count and --report go with --auto");
   auto client = app.client();
   if (!client) return tl::unexpected(client.error());
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
@@ -114,7 +121,16 @@ CommandRun setup_settime(CLI::App& sub, App& app) {
       ->type_name("SECONDS");
   sub.add_option("--expect-serial", o->expect_serial, "Refuse to write when another pack answers")
       ->type_name("SERIAL");
-  sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT");
+  auto* all = sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT");
+  sub.add_flag("--auto", o->bench,
+               "Bench mode: calibrate each new pack plugged in (keyed on its serial) until Ctrl-C")
+      ->excludes(all);
+  sub.add_option("--count", o->count, "With --auto: stop after N packs")
+      ->check(CLI::Range(1, 1000000).description(""))
+      ->type_name("N");
+  sub.add_option("--report", o->report,
+                 "With --auto: append one CSV row per pack to FILE, synced to disk at once")
+      ->type_name("FILE.csv");
   return [&app, o] { return run(app, *o); };
 }
 

@@ -199,6 +199,15 @@ util::Result<std::vector<can::Frame>> Client::collect(Command cmd, util::Duratio
   }
 }
 
+util::Result<void> Client::idle(util::Duration duration) {
+  const util::TimePoint until = m_bus.clock().now() + duration;
+  for (;;) {
+    auto event = next_event(until);
+    if (!event) return tl::unexpected(event.error());
+    if (!*event) return {};
+  }
+}
+
 util::Result<ConnectInfo> Client::ensure_connected() {
   if (m_connection) return *m_connection;
   return connect();

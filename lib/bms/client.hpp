@@ -72,11 +72,16 @@ public:
   // SLEEP with the guard bytes; NAK 0x04 when the pack is under load.
   util::Result<void> sleep();
 
+  // Lets `duration` pass on the bus (frames that arrive are dropped): the simulated hub runs
+  // meanwhile. Fails with Errc::cancelled when options.cancelled says so.
+  util::Result<void> idle(util::Duration duration);
+
   // The last CONNECT answer, if any.
   const std::optional<ConnectInfo>& connection() const { return m_connection; }
   const ClientCounters& counters() const { return m_counters; }
   const ClientOptions& options() const { return m_options; }
   can::Bus& bus() { return m_bus; }
+  const FrameMap& frame_map() const { return m_map; }
   void set_observer(FrameObserver observer) { m_observer = std::move(observer); }
 
 private:
