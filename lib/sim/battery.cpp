@@ -50,7 +50,18 @@ int extreme_index(const std::vector<int>& v, bool highest) {
 Battery::Battery(BatteryConfig config, const bms::FrameMap& map)
     : m_config(std::move(config)), m_map(map) {}
 
-void Battery::on_started() { set_clock(m_config.clock); }
+void Battery::on_started() {
+  if (m_started) {  // plugged in again: the clock kept running, sessions are gone
+    end_sessions();
+    return;
+  }
+  m_started = true;
+  const bms::Calendar start = m_config.clock_now ? bms::local_now() : m_config.clock;
+  // Kept within the years the BMS can show (2000-2255).
+  const std::int64_t last = bms::to_seconds(bms::Calendar{2255, 12, 31, 23, 59, 59});
+  const std::int64_t at = bms::to_seconds(start) + m_config.drift_s;
+  set_clock(bms::from_seconds(std::clamp<std::int64_t>(at, 0, last)));
+}
 
 bms::Calendar Battery::clock_now() const {
   auto elapsed = std::chrono::duration_cast<std::chrono::seconds>(context().now() - m_clock_set_at);
@@ -62,7 +73,11 @@ void Battery::set_clock(const bms::Calendar& time) {
   m_clock_set_at = context().now();
 }
 
-void Battery::wake() { m_config.standby = false; }
+bool Battery::wake() {
+  const bool was = m_config.standby;
+  m_config.standby = false;
+  return was;
+}
 
 bool Battery::session_open(std::uint8_t tool) const {
   auto it = m_sessions.find(tool);

@@ -32,6 +32,8 @@ struct BatteryConfig {
   int longest_uncharged_h = 95;
   bms::ShellResistance shell;  // not measured
   bms::Calendar clock{2020, 10, 17, 16, 48, 40};
+  bool clock_now = false;     // start from the computer's local time instead of `clock`
+  std::int64_t drift_s = 0;   // the clock starts this many seconds ahead (+) or behind (-)
   // §3.2 allows 50 ms to the first frame and 20 ms between frames; a real BMS takes a few.
   util::Duration first_frame_delay = std::chrono::milliseconds(2);
   util::Duration frame_gap = std::chrono::microseconds(500);
@@ -46,14 +48,17 @@ struct BatteryStats {
   int ignored_in_standby = 0;
 };
 
+// Bound once, its clock starts (config().clock or local time, plus drift_s). Bound again, as a
+// test does to unplug and replug it on the same hub, its clock keeps running from the first
+// start (the clock of the same bus) and every poll session is closed.
 class Battery final : public can::Node {
 public:
   Battery(BatteryConfig config, const bms::FrameMap& map);
 
   void on_frame(const can::Frame& frame) override;
 
-  // Charge current for 1-2 s: leaves standby (§3.3).
-  void wake();
+  // Charge current for 1-2 s: leaves standby (§3.3). Returns whether it was in standby.
+  bool wake();
   bool in_standby() const { return m_config.standby; }
 
   // The battery's state; tests and options change it between requests. Changing `clock`
@@ -62,7 +67,7 @@ public:
   const BatteryConfig& config() const { return m_config; }
   const BatteryStats& stats() const { return m_stats; }
 
-  // The BMS clock now (it runs from its start value).
+  // The BMS clock now (it runs from its start value: `clock` or local time, plus drift_s).
   bms::Calendar clock_now() const;
   void set_clock(const bms::Calendar& time);
   // Ends every poll session (a restart, standby).
@@ -81,6 +86,7 @@ private:
   std::map<std::uint8_t, util::TimePoint> m_sessions;  // tool address -> last request
   std::int64_t m_clock_base = 0;                       // seconds since 2000 at m_clock_set_at
   util::TimePoint m_clock_set_at{};
+  bool m_started = false;  // bound before: a later bind (replug on the same bus) keeps the clock
 };
 
 }  // namespace sim

@@ -1,5 +1,6 @@
 #include "sim/options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -57,6 +58,17 @@ std::vector<int> cells_for(int count) {
 
 }  // namespace
 
+std::optional<util::Duration> parse_duration(std::string_view text) {
+  std::size_t unit = text.find_first_not_of("0123456789.");
+  if (unit == 0 || unit == std::string_view::npos) return std::nullopt;
+  double v = 0;
+  if (!parse_decimal(text.substr(0, unit), v) || v < 0 || v > 1e7) return std::nullopt;
+  std::string_view u = text.substr(unit);
+  double scale = u == "ms" ? 1e-3 : u == "s" ? 1.0 : u == "min" ? 60.0 : 0.0;
+  if (scale == 0) return std::nullopt;
+  return util::Duration(std::llround(v * scale * 1e9));
+}
+
 const std::vector<OptionHelp>& option_help() {
   static const std::vector<OptionHelp> k_help = {
       {"bitrate", "BPS", "pace the virtual bus like a real one (e.g. 250000)"},
@@ -77,9 +89,17 @@ const std::vector<OptionHelp>& option_help() {
       {"cycles", "N", "cycle count"},
       {"luchg", "H", "longest time without charging, hours"},
       {"shell", "KOHM/KOHM", "shell resistance to B+ and B-, or NULL"},
-      {"clock", "DATE", "BMS clock at start, 2020-10-17T16:48:40"},
+      {"clock", "DATE|now", "BMS clock at start, 2020-10-17T16:48:40, or now (local time)"},
+      {"drift", "S", "start the clock S seconds ahead (-S: behind); pack k of several: k*S"},
       {"delay", "MS", "time to the first response frame (0-50)"},
-      {"standby", "0|1", "start in standby (answers nothing)"},
+      {"standby", "0|1", "start in standby (answers nothing until woken)"},
+      {"packs", "N", "N packs (1-63) at address, address+1, ...; serials counted up"},
+      {"addresses", "A/B/...", "one pack at each address (instead of packs)"},
+      {"duplicate", "0|1", "one more pack answering from pack 1's address (another serial)"},
+      {"bench", "N", "N packs plugged in one at a time at address (1-1000)"},
+      {"swap", "DURATION", "bench: each pack present this long, e.g. 2s, 500ms (default 3s)"},
+      {"gap", "DURATION", "bench: silence between packs (default swap/2, at least 500ms)"},
+      {"loop", "0|1", "bench: after the last pack, start again with pack 1"},
   };
   return k_help;
 }
@@ -168,9 +188,47 @@ util::Result<void> apply_option(Options& o, std::string_view key, std::string_vi
     return {};
   }
   if (key == "clock") {
+    if (value == "now") {
+      b.clock_now = true;
+      return {};
+    }
     auto c = bms::parse_calendar(value);
     if (!c) return tl::unexpected(bad(key, value, "a date 2000-2255 like 2020-10-17T16:48:40"));
     b.clock = *c;
+    b.clock_now = false;
+    return {};
+  }
+  if (key == "drift") {
+    std::int64_t s = 0;
+    if (!parse_int(value, s) || s < -999999999 || s > 999999999)
+      return tl::unexpected(bad(key, value, "seconds, e.g. 90 or -3600"));
+    o.drift_s = s;
+    return {};
+  }
+  if (key == "packs") return int_in(o.packs, 1, 63, "a count 1-63");
+  if (key == "duplicate") return int_in(o.duplicate, 0, 1, "0 or 1");
+  if (key == "loop") return int_in(o.loop, 0, 1, "0 or 1");
+  if (key == "bench") return int_in(o.bench, 1, 1000, "a count 1-1000");
+  if (key == "addresses") {
+    std::vector<std::uint8_t> addresses;
+    for (std::string_view part : split(value, "/")) {
+      int a = 0;
+      if (!parse_int(part, a) || a < 1 || a > 63)
+        return tl::unexpected(bad(key, value, "addresses 1-63 separated by '/'"));
+      if (std::find(addresses.begin(), addresses.end(), a) != addresses.end())
+        return tl::unexpected(bad(key, value, "different addresses (two packs at one: duplicate=1)"));
+      addresses.push_back(static_cast<std::uint8_t>(a));
+    }
+    o.addresses = std::move(addresses);
+    return {};
+  }
+  if (key == "swap" || key == "gap") {
+    auto d = parse_duration(value);
+    const util::Duration lo = key == "swap" ? util::Duration(std::chrono::milliseconds(100)) : util::Duration(0);
+    if (!d || *d < lo || *d > std::chrono::hours(24))
+      return tl::unexpected(bad(key, value, key == "swap" ? "a duration 100ms-24h like 2s or 500ms"
+                                                          : "a duration 0-24h like 1s or 500ms"));
+    (key == "swap" ? o.swap : o.gap) = *d;
     return {};
   }
   std::string keys;
@@ -190,6 +248,7 @@ util::Result<Options> parse_options(std::string_view text) {
     if (auto r = apply_option(o, item.substr(0, eq), item.substr(eq + 1)); !r)
       return tl::unexpected(r.error());
   }
+  if (auto packs = pack_configs(o); !packs) return tl::unexpected(packs.error());
   return o;
 }
 

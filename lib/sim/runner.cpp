@@ -25,6 +25,7 @@ void Runner::call_at(util::TimePoint at, std::function<void()> action) {
 
 util::Result<void> Runner::run(const std::atomic<bool>& stop) {
   while (!stop.load()) {
+    if (m_tick) m_tick();
     m_timeline.run_due(now());
     if (m_send_error && m_send_error->code == util::Errc::interface_error)
       return tl::unexpected(*m_send_error);

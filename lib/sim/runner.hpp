@@ -22,6 +22,9 @@ public:
   // interface fails or a frame cannot be sent.
   util::Result<void> run(const std::atomic<bool>& stop);
 
+  // Called at every turn of run(), at least every 100 ms (e.g. to act on a signal's flag).
+  void set_tick(std::function<void()> tick) { m_tick = std::move(tick); }
+
   util::TimePoint now() const override { return m_bus.clock().now(); }
   void transmit(const can::Frame& frame, util::TimePoint at) override;
   void call_at(util::TimePoint at, std::function<void()> action) override;
@@ -34,6 +37,7 @@ private:
   can::Bus& m_bus;
   std::vector<can::Node*> m_nodes;
   can::Timeline m_timeline;
+  std::function<void()> m_tick;
   std::optional<util::Error> m_send_error;
   long m_sent = 0;
   long m_received = 0;

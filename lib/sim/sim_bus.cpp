@@ -2,11 +2,12 @@
 
 namespace sim {
 
-SimBus::SimBus(const Options& options, std::vector<can::Filter> filters)
+SimBus::SimBus(std::unique_ptr<Fleet> fleet, std::uint32_t bitrate,
+               std::vector<can::Filter> filters)
     : m_hub(std::make_unique<can::Hub>(
-          can::Hub::Options{can::Hub::Timing::realtime, options.bitrate, false})),
-      m_battery(std::make_unique<Battery>(options.battery, bms::FrameMap::builtin())) {
-  m_hub->attach(*m_battery, "bms");
+          can::Hub::Options{can::Hub::Timing::realtime, bitrate, false})),
+      m_fleet(std::move(fleet)) {
+  m_fleet->attach(*m_hub);
   m_port = m_hub->open_port("sim", std::move(filters));
 }
 
@@ -14,7 +15,9 @@ util::Result<std::unique_ptr<SimBus>> SimBus::open(std::string_view options_text
                                                    std::vector<can::Filter> filters) {
   auto options = parse_options(options_text);
   if (!options) return tl::unexpected(options.error());
-  return std::make_unique<SimBus>(*options, std::move(filters));
+  auto fleet = Fleet::create(*options, bms::FrameMap::builtin());
+  if (!fleet) return tl::unexpected(fleet.error());
+  return std::make_unique<SimBus>(std::move(*fleet), options->bitrate, std::move(filters));
 }
 
 }  // namespace sim

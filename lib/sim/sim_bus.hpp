@@ -1,19 +1,22 @@
 #pragma once
-// `-i sim[:options]`: a simulated battery on an in-process hub, seen through can::Bus. Runs on
+// `-i sim[:options]`: simulated batteries on an in-process hub, seen through can::Bus: one
+// pack by default, several with packs=/addresses=/duplicate=, a bench with bench=. Runs on
 // the system clock (a tool talking to it waits for real), paced at `bitrate` when given.
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "can/bus.hpp"
 #include "can/hub.hpp"
 #include "sim/battery.hpp"
+#include "sim/fleet.hpp"
 #include "sim/options.hpp"
 
 namespace sim {
 
 class SimBus final : public can::Bus {
-public:
+ public:
   // `options_text` is what follows "sim:" (may be empty). Fails with Errc::usage on a bad option.
   static util::Result<std::unique_ptr<SimBus>> open(std::string_view options_text,
                                                     std::vector<can::Filter> filters = {});
@@ -28,14 +31,20 @@ public:
   const std::string& name() const override { return m_name; }
 
   can::Hub& hub() { return *m_hub; }
-  Battery& battery() { return *m_battery; }
+  // The first battery (pack 1; the first pack of a bench).
+  Battery& battery() { return *m_fleet->batteries().front(); }
+  // Every battery, as Fleet::batteries().
+  std::vector<Battery*> batteries() const { return m_fleet->batteries(); }
+  Fleet& fleet() { return *m_fleet; }
+  // Wakes every battery from standby; returns how many were asleep.
+  int wake_all() { return m_fleet->wake_all(); }
 
-  SimBus(const Options& options, std::vector<can::Filter> filters);
+  SimBus(std::unique_ptr<Fleet> fleet, std::uint32_t bitrate, std::vector<can::Filter> filters);
 
-private:
+ private:
   std::string m_name = "sim";
   std::unique_ptr<can::Hub> m_hub;
-  std::unique_ptr<Battery> m_battery;
+  std::unique_ptr<Fleet> m_fleet;
   std::unique_ptr<can::Bus> m_port;
 };
 
