@@ -95,6 +95,17 @@ util::Result<bms::Client*> App::client() {
   return m_client.get();
 }
 
+util::Result<bms::ScanResult> App::scan_bus() {
+  constexpr auto k_window = std::chrono::milliseconds(300);  // the 50 ms answer time, with room
+  auto c = client();
+  if (!c) return tl::unexpected(c.error());
+  auto result = bms::scan(**c, **frame_map(), k_window);
+  if (result && result->packs.empty())
+    return util::fail(util::Errc::no_answer,
+                      fmt::format("no BMS answered a broadcast CONNECT on {}", interface_name()));
+  return result;
+}
+
 util::Result<bms::Lang> App::lang() const {
   if (options.lang.empty()) return bms::lang_from_environment();
   return bms::parse_lang(options.lang);

@@ -11,6 +11,7 @@
 #include "bms/catalogue.hpp"
 #include "bms/client.hpp"
 #include "bms/frame_map.hpp"
+#include "bms/scan.hpp"
 #include "can/bus.hpp"
 #include "term.hpp"
 
@@ -44,6 +45,8 @@ public:
   util::Result<const bms::FrameMap*> frame_map();
   // A client for BMS --address on the bus.
   util::Result<bms::Client*> client();
+  // Every BMS that answers a broadcast CONNECT (bms::scan); Errc::no_answer when none does.
+  util::Result<bms::ScanResult> scan_bus();
   util::Result<bms::Lang> lang() const;
   const bms::Catalogue& catalogue() const { return bms::Catalogue::builtin(); }
   Style style() const { return Style::for_stdout(); }

@@ -9,20 +9,11 @@
 namespace cli {
 namespace {
 
-constexpr auto k_scan_window = std::chrono::milliseconds(300);  // 50 ms answer time, with room
-
 CommandResult run(App& app) {
   auto lang = app.lang();
   if (!lang) return tl::unexpected(lang.error());
-  auto client = app.client();
-  if (!client) return tl::unexpected(client.error());
-  auto map = app.frame_map();
-  if (!map) return tl::unexpected(map.error());
-  auto result = bms::scan(**client, **map, k_scan_window);
+  auto result = app.scan_bus();
   if (!result) return tl::unexpected(result.error());
-  if (result->packs.empty())
-    return util::fail(util::Errc::no_answer,
-                      fmt::format("no BMS answered a broadcast CONNECT on {}", app.interface_name()));
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
   if (app.options.json)
     print_json_line(scan_json(*result));

@@ -11,8 +11,6 @@
 namespace cli {
 namespace {
 
-constexpr auto k_discovery_window = std::chrono::milliseconds(300);
-
 struct SettimeOptions {
   std::string at;
   std::int64_t max_drift_s = -1;
@@ -66,11 +64,8 @@ CommandResult run(App& app, const SettimeOptions& o) {
   // --all: every pack that answers a broadcast CONNECT, one after the other.
   auto map = app.frame_map();
   if (!map) return tl::unexpected(map.error());
-  auto found = bms::scan(**client, **map, k_discovery_window);
+  auto found = app.scan_bus();
   if (!found) return tl::unexpected(found.error());
-  if (found->packs.empty())
-    return util::fail(util::Errc::no_answer,
-                      fmt::format("no BMS answered a broadcast CONNECT on {}", app.interface_name()));
   std::optional<util::Error> first_error;
   int done = 0;
   for (const bms::ScannedPack& p : found->packs) {
