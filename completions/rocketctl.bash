@@ -2,13 +2,18 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults simulate"
+_rocketctl_commands="status cells faults scan settime sleep simulate"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
 _rocketctl_status_opts="--watch"
 _rocketctl_cells_opts=""
 _rocketctl_faults_opts="--all"
+_rocketctl_scan_opts=""
+_rocketctl_settime_opts_arg="--at --max-drift --expect-serial --count --report"
+_rocketctl_settime_opts_flag="--all --auto"
+_rocketctl_sleep_opts_arg="--expect-serial"
+_rocketctl_sleep_opts_flag="-y --yes"
 _rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
 _rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock delay standby"
@@ -26,7 +31,8 @@ _rocketctl_can_ifaces() {
 # True when option $1 takes a value in the next word.
 _rocketctl_takes_arg() {
     local o
-    for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg; do
+    for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg \
+        $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg; do
         [[ $1 == "$o" ]] && return 0
     done
     return 1
@@ -47,6 +53,15 @@ _rocketctl_complete_value() {
         --dbc)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -X '!*.[dD][bB][cC]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --report)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[cC][sS][vV]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --at)
+            # The computer's local time now, in the form --at takes, as a starting point.
+            local now=${_ROCKETCTL_NOW:-$(date +%Y-%m-%dT%H:%M:%S)}
+            mapfile -t COMPREPLY < <(compgen -W "$now" -- "$cur")
             ;;
         -o | --option)
             if [[ $cur == *=* ]]; then
@@ -108,6 +123,26 @@ _rocketctl() {
         return 0
     fi
 
+    # A value holding ':' (`--at 2026-11-24T10:00`, `-i sim:cells=...`): bash splits words at
+    # ':' too. Join the parts again, complete the whole value, and reply with the text after
+    # its last ':' (what readline replaces).
+    if [[ $cur == : || $prev == : ]]; then
+        local j=$cword value=""
+        while ((j > 1)) && [[ ${COMP_WORDS[j]} == : || ${COMP_WORDS[j-1]} == : ]]; do
+            value=${COMP_WORDS[j]}$value
+            ((j--))
+        done
+        value=${COMP_WORDS[j]}$value
+        local opt=${COMP_WORDS[j-1]}
+        [[ $opt == = && $j -ge 2 ]] && opt=${COMP_WORDS[j-2]}
+        if [[ $opt == -* ]] && _rocketctl_takes_arg "$opt"; then
+            _rocketctl_complete_value "$opt" "$value"
+            local i head=${value%:*}:
+            for i in "${!COMPREPLY[@]}"; do COMPREPLY[i]=${COMPREPLY[i]#"$head"}; done
+        fi
+        return 0
+    fi
+
     # The command: the first word that is neither an option nor an option's value.
     local i=1 word command=""
     while ((i < cword)); do
@@ -117,6 +152,8 @@ _rocketctl() {
                 ((i++))
                 # --opt = value
                 [[ ${COMP_WORDS[i]} == = ]] && ((i += 1))
+                # a value split at ':' or '=' (sim:cells=..., 2026-11-24T10:00:00)
+                while ((i + 2 < cword)) && [[ ${COMP_WORDS[i+1]} == [:=] ]]; do ((i += 2)); done
             fi
         elif [[ $word != = ]]; then
             command=$word
@@ -145,6 +182,9 @@ _rocketctl() {
         status) opts=$_rocketctl_status_opts ;;
         cells) opts=$_rocketctl_cells_opts ;;
         faults) opts=$_rocketctl_faults_opts ;;
+        scan) opts=$_rocketctl_scan_opts ;;
+        settime) opts="$_rocketctl_settime_opts_arg $_rocketctl_settime_opts_flag" ;;
+        sleep) opts="$_rocketctl_sleep_opts_arg $_rocketctl_sleep_opts_flag" ;;
         simulate) opts=$_rocketctl_simulate_opts_arg ;;
         *) return 0 ;;
     esac

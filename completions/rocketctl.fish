@@ -1,6 +1,6 @@
 # fish completion for rocketctl(1); installed in fish/vendor_completions.d.
 
-# The command given so far (status, cells, faults, simulate), skipping options and their values.
+# The command given so far (status, cells, ...), skipping options and their values.
 function __rocketctl_command
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw
+            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw --at --max-drift --expect-serial --count --report
                 set skip 1
             case '-*'
             case '*'
@@ -66,16 +66,23 @@ function __rocketctl_sim_keys
         'standby=	start in standby, 0 or 1 (answers nothing)'
 end
 
-# DBC files (any case of .dbc) and directories, for --dbc.
-function __rocketctl_dbc_files
-    set -l cur (string replace -r -- '^--dbc=' '' (commandline -ct))
+# Files ending in $argv[1] (any case, e.g. .dbc) and directories, for --dbc and --report.
+function __rocketctl_files
+    set -l cur (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
     for f in $cur*
         if test -d $f
             echo $f/
-        else if string match -qi -- '*.dbc' $f
+        else if string match -qi -- "*$argv[1]" $f
             echo $f
         end
     end
+end
+
+# The computer's local time now, in the form settime --at takes, as a starting point.
+function __rocketctl_now
+    set -l now $_ROCKETCTL_NOW
+    set -q _ROCKETCTL_NOW; or set now (date +%Y-%m-%dT%H:%M:%S)
+    printf '%s\t%s\n' $now 'now (local time)'
 end
 
 complete -c rocketctl -f
@@ -84,6 +91,9 @@ complete -c rocketctl -f
 complete -c rocketctl -n 'not __rocketctl_command' -a status -d "Show everything BMS Studio's monitoring page shows"
 complete -c rocketctl -n 'not __rocketctl_command' -a cells -d 'Show every cell voltage, the max diff-voltage and balancing'
 complete -c rocketctl -n 'not __rocketctl_command' -a faults -d 'Explain every status light that is not normal'
+complete -c rocketctl -n 'not __rocketctl_command' -a scan -d 'List every BMS on the bus; warn when two packs share an address'
+complete -c rocketctl -n 'not __rocketctl_command' -a settime -d "Set the BMS clock from this computer's, and verify it"
+complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack into standby (wake it by charging for 1-2 s)'
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
 
 # Global options (accepted before and after the command)
@@ -92,7 +102,7 @@ complete -c rocketctl -l address -x -d 'BMS address, 1-63 (default 1)'
 complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60000 (default 250)'
 complete -c rocketctl -l json -d 'Print one JSON object per result'
 complete -c rocketctl -l lang -x -a 'en\tEnglish it\tItalian' -d 'Language of fault texts'
-complete -c rocketctl -l dbc -x -a '(__rocketctl_dbc_files)' -d 'Use another frame map (DBC file)'
+complete -c rocketctl -l dbc -x -a '(__rocketctl_files .dbc)' -d 'Use another frame map (DBC file)'
 complete -c rocketctl -s v -l verbose -d 'More detail on stderr; -vv traces every frame'
 complete -c rocketctl -s q -l quiet -d 'Only errors on stderr'
 complete -c rocketctl -l version -d 'Print the version and exit'
@@ -103,6 +113,19 @@ complete -c rocketctl -n '__rocketctl_using_command status' -l watch -d 'Keep re
 
 # faults
 complete -c rocketctl -n '__rocketctl_using_command faults' -l all -d "Show all 27 lights, like BMS Studio's panel"
+
+# settime
+complete -c rocketctl -n '__rocketctl_using_command settime' -l at -x -a '(__rocketctl_now)' -d 'Set this time (YYYY-MM-DDTHH:MM:SS) instead of the local time'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l max-drift -x -d 'Set only when the clock is off by more than SECONDS'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l expect-serial -x -d 'Refuse to write when another pack answers'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l all -d 'Every pack that answers a broadcast CONNECT'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l auto -d 'Bench mode: calibrate each new pack plugged in until Ctrl-C'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l count -x -d 'With --auto: stop after N packs'
+complete -c rocketctl -n '__rocketctl_using_command settime' -l report -x -a '(__rocketctl_files .csv)' -d 'With --auto: append one CSV row per pack to FILE'
+
+# sleep
+complete -c rocketctl -n '__rocketctl_using_command sleep' -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c rocketctl -n '__rocketctl_using_command sleep' -l expect-serial -x -d 'Refuse when another pack answers'
 
 # simulate
 complete -c rocketctl -n '__rocketctl_using_command simulate' -s o -l option -x -a '(__rocketctl_sim_keys)' -d 'Set a battery option KEY=VALUE (repeatable)'

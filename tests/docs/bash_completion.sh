@@ -18,7 +18,11 @@ for d in can0:280 vcan0:280 eth0:1 lo:772; do
 done
 export _ROCKETCTL_SYS_CLASS_NET=$tmp/net
 mkdir -p "$tmp/files/maps"
-touch "$tmp/files/pack.dbc" "$tmp/files/OTHER.DBC" "$tmp/files/notes.txt"
+touch "$tmp/files/pack.dbc" "$tmp/files/OTHER.DBC" "$tmp/files/notes.txt" \
+    "$tmp/files/bench.csv" "$tmp/files/OLD.CSV"
+# settime --at offers the local time now; tests fix it.
+now=2026-11-24T10:05:33
+export _ROCKETCTL_NOW=$now
 
 # shellcheck source=/dev/null
 source "$script" || { echo "FAIL: sourcing $script"; exit 1; }
@@ -152,8 +156,39 @@ expect_excludes "rocketctl --" --watch --all --option
     cd "$tmp/files" || exit 1
     expect_exactly "rocketctl --dbc " pack.dbc OTHER.DBC maps
     expect_exactly "rocketctl -i sim --dbc p" pack.dbc
+    expect_exactly "rocketctl settime --auto --report " bench.csv OLD.CSV maps
+    expect_exactly "rocketctl -i can0 settime --report=b" bench.csv
     exit "$failures"
 ) || failures=$((failures + $?))
+# scan, settime and sleep.
+expect_includes "rocketctl settime --" --auto --report --max-drift --count --at --expect-serial --all
+expect_exactly "rocketctl sl" sleep
+expect_exactly "rocketctl se" settime
+expect_exactly "rocketctl s" status scan settime sleep simulate
+expect_includes "rocketctl sleep -" -y --yes --expect-serial
+expect_excludes "rocketctl sleep --" --auto --all --report
+expect_excludes "rocketctl scan --" --all --auto --yes
+expect_exactly "rocketctl settime --count " # a free value
+expect_exactly "rocketctl settime --at " "$now"
+expect_exactly "rocketctl settime --at=" "$now"
+expect_exactly "rocketctl settime --at 2026-11" "$now"
+expect_exactly "rocketctl settime --at 1999" # not now: nothing to offer
+# Values with ':' are split by bash; the reply is what follows the last ':'.
+expect_exactly "rocketctl settime --at 2026-11-24T10:" 05:33
+expect_exactly "rocketctl settime --at 2026-11-24T10:05:" 33
+expect_includes "rocketctl settime --at 2026-11-24T10:00:00 --" --auto --report
+expect_exactly "rocketctl -i sim:serial=X se" settime
+expect_includes "rocketctl -i sim:serial=X settime --" --auto --report
+expect_exactly "rocketctl -i sim:" # a free value
+# Without the test's fixed time, the computer's clock.
+unset _ROCKETCTL_NOW
+complete_line "rocketctl settime --at "
+if [[ ${#COMPREPLY[@]} -eq 1 && ${COMPREPLY[0]} =~ ^[0-9]{4}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]$ ]]; then
+    echo "ok: 'rocketctl settime --at <TAB>' -> the local time, ${COMPREPLY[0]}"
+else
+    fail "'rocketctl settime --at <TAB>' without _ROCKETCTL_NOW: expected the local time, got [${COMPREPLY[*]}]"
+fi
+export _ROCKETCTL_NOW=$now
 
 # Coverage: after every command, every long option of that command and every global one.
 for c in "${commands[@]}"; do

@@ -21,6 +21,7 @@ sys.path.insert(0, str(HERE))
 import help_surface  # noqa: E402
 
 SKIP = 77
+NOW = "2026-11-24T10:05:33"  # what settime --at offers (_ROCKETCTL_NOW; else the local time)
 
 
 class Shell:
@@ -111,6 +112,8 @@ class Zsh(Shell):
         except subprocess.TimeoutExpired:
             self.fail("zsh_capture timed out")
             return
+        finally:
+            shutil.rmtree(self.fpath, ignore_errors=True)
         if p.returncode != 0:
             self.fail(f"zsh_capture exited {p.returncode}: {p.stderr.strip()}")
             return
@@ -144,6 +147,16 @@ def run_cases(sh, s):
     sh.expect_exactly("rocketctl simulate -o ce", ["cells=", "cell-count="])
     sh.expect_exactly("rocketctl --dbc ", ["pack.dbc", "OTHER.DBC", "maps/"] if sh.name == "fish"
                       else ["pack.dbc", "OTHER.DBC", "maps"])
+    # scan, settime and sleep.
+    sh.expect_includes("rocketctl settime --", ["--auto", "--report", "--max-drift", "--count"])
+    sh.expect_exactly("rocketctl sl", ["sleep"])
+    sh.expect_exactly("rocketctl s", ["status", "scan", "settime", "sleep", "simulate"])
+    sh.expect_includes("rocketctl sleep -", ["-y"])
+    sh.expect_exactly("rocketctl settime --auto --report ",
+                      ["bench.csv", "OLD.CSV", "maps/"] if sh.name == "fish"
+                      else ["bench.csv", "OLD.CSV", "maps"])
+    sh.expect_exactly("rocketctl settime --at ", [NOW])
+    sh.expect_exactly("rocketctl -i can0 settime --at=", [NOW])
     # Coverage: every command's long options and the global ones; nothing --help lacks.
     for c in s.commands:
         sh.expect_includes(f"rocketctl {c} --", s.longs(c) + globals_long)
@@ -165,11 +178,11 @@ def main():
         (tmp / "net" / name / "type").write_text(f"{kind}\n")
     files = tmp / "files"
     (files / "maps").mkdir(parents=True)
-    for f in ("pack.dbc", "OTHER.DBC", "notes.txt"):
+    for f in ("pack.dbc", "OTHER.DBC", "notes.txt", "bench.csv", "OLD.CSV"):
         (files / f).touch()
     env = dict(os.environ, _ROCKETCTL_SYS_CLASS_NET=str(tmp / "net"), LC_ALL="C.UTF-8",
                HOME=str(tmp), XDG_CONFIG_HOME=str(tmp / "config"), XDG_DATA_HOME=str(tmp / "data"),
-               ZDOTDIR=str(tmp))
+               ZDOTDIR=str(tmp), _ROCKETCTL_NOW=NOW)
 
     failures, missing = 0, []
     for name, cls, script in (("zsh", Zsh, zsh_file), ("fish", Fish, fish_file)):
