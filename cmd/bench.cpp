@@ -44,6 +44,8 @@ nlohmann::json json_of(const bms::BenchRecord& r) {
   if (const auto& c = r.calibration) {
     j["bms_time_before"] = bms::to_iso(c->bms_before);
     j["drift_before_s"] = c->drift_before_s;
+    j["time_set"] = c->action == bms::CalibrationAction::set ? nlohmann::json(bms::to_iso(c->target))
+                                                              : nlohmann::json(nullptr);
     j["bms_time_after"] = bms::to_iso(c->bms_after);
     j["drift_after_s"] = c->drift_after_s;
   } else {
@@ -84,23 +86,31 @@ CommandResult run_bench(App& app, const BenchSettings& s) {
   o.count = s.count;
   std::optional<util::Error> report_error;
   auto summary = bms::run_bench(**client, o, [&](const bms::BenchRecord& r) {
-    if (report && !report_error) {
-      if (auto w = report->append(csv_row(r)); !w) report_error = w.error();
-    }
     if (app.options.json)
       print_json_line(json_of(r));
     else
       fmt::print("{}\n", text_of(r, style));
     std::fflush(stdout);
+    if (report) {
+      // A row that cannot be saved stops the bench at once: the technician must know now.
+      if (auto w = report->append(csv_row(r)); !w) {
+        report_error = w.error();
+        return false;
+      }
+    }
+    return true;
   });
   if (!summary) return tl::unexpected(summary.error());
   if (!app.options.json && !app.options.quiet)
-    fmt::print(stderr, "bench: {} packs set, {} failed{}\n", summary->done, summary->failed,
+    fmt::print(stderr, "bench: {} {} set, {} failed{}\n", summary->done,
+               summary->done == 1 ? "pack" : "packs", summary->failed,
                summary->largest_drift_serial.empty()
                    ? std::string()
                    : fmt::format(", largest drift {} ({})", signed_duration(summary->largest_drift_s),
                                  summary->largest_drift_serial));
-  if (report_error) return tl::unexpected(*report_error);
+  if (report_error)
+    return util::with_context(*report_error, "the bench stopped: the last pack was calibrated, "
+                                             "but its report row was not saved");
   return summary->failed == 0 ? k_exit_ok : k_exit_faults;
 }
 

@@ -31,7 +31,7 @@ bool stops_bench(const util::Error& e) {
 }  // namespace
 
 util::Result<BenchSummary> run_bench(Client& client, const BenchOptions& o,
-                                     const std::function<void(const BenchRecord&)>& on_pack) {
+                                     const std::function<bool(const BenchRecord&)>& on_pack) {
   BenchSummary summary;
   std::optional<std::string> last_serial;  // the last pack done, while it counts as "in a row"
   bool last_failed = false;
@@ -77,7 +77,7 @@ util::Result<BenchSummary> run_bench(Client& client, const BenchOptions& o,
     last_serial = record.serial;
     last_failed = !c;
     waiting_for_removal = true;
-    on_pack(record);
+    if (!on_pack(record)) break;
   }
   return summary;
 }

@@ -33,11 +33,11 @@ struct BenchSummary {
   std::string largest_drift_serial;
 };
 
-// Runs until `options.count` packs or the client's cancel hook (Ctrl-C), calling `on_pack`
-// for each pack as soon as it is done. The same serial seen again in a row is not calibrated
+// Runs until `options.count` packs, the client's cancel hook (Ctrl-C), or `on_pack` returning
+// false, calling `on_pack` for each pack as soon as it is done. The same serial seen again in a row is not calibrated
 // twice; a pack that failed is tried again once it has been unplugged. A pack that fails does
 // not stop the bench. Fails only when the interface fails.
 util::Result<BenchSummary> run_bench(Client& client, const BenchOptions& options,
-                                     const std::function<void(const BenchRecord&)>& on_pack);
+                                     const std::function<bool(const BenchRecord&)>& on_pack);
 
 }  // namespace bms

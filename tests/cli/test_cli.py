@@ -283,6 +283,38 @@ class Settime(unittest.TestCase):
         self.assertEqual([json.loads(l)["address"] for l in r.stdout.splitlines()], [1])
 
 
+class Bench(unittest.TestCase):
+    def test_bench_report_rows_and_no_second_header(self):
+        path = os.path.join(os.environ.get("TMPDIR", "/tmp"), f"bench-{os.getpid()}.csv")
+        try:
+            for _ in range(2):
+                r = run("-i", "sim:bench=2,swap=400ms,gap=0ms", "--json", "settime", "--auto",
+                        "--count", "2", "--report", path)
+                self.assertEqual(r.returncode, 0, r.stderr)
+                objects = [json.loads(l) for l in r.stdout.splitlines()]
+                self.assertEqual([o["serial"] for o in objects],
+                                 ["RKS3611A201000123", "RKS3611A201000124"])
+                self.assertTrue(all(o["result"] == "set" and o["time_set"] for o in objects))
+            with open(path) as f:
+                lines = f.read().splitlines()
+            self.assertEqual(lines[0].split(",")[:4], ["time", "serial", "address", "result"])
+            self.assertEqual(sum(1 for l in lines if l.startswith("time,")), 1)
+            self.assertEqual(len(lines), 5)
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+
+    def test_report_that_cannot_be_written_stops_before_any_pack(self):
+        r = run("-i", "sim", "settime", "--auto", "--count", "1", "--report", "/dev/full")
+        self.assertEqual(r.returncode, 8)
+        self.assertIn("/dev/full", r.stderr)
+        self.assertEqual(r.stdout, "")
+
+    def test_count_without_auto_is_a_usage_error(self):
+        r = run("-i", "sim", "settime", "--count", "2")
+        self.assertEqual(r.returncode, 2)
+
+
 class Sleep(unittest.TestCase):
     def test_needs_yes_without_a_terminal(self):
         r = run("-i", "sim", "sleep")

@@ -60,7 +60,10 @@ TEST_CASE("bench: each new serial once, the same serial in a row skipped, replac
 
   std::vector<bms::BenchRecord> records;
   auto summary = bms::run_bench(*rig.client, rig.options,
-                                [&records](const bms::BenchRecord& r) { records.push_back(r); });
+                                [&records](const bms::BenchRecord& r) {
+                                  records.push_back(r);
+                                  return true;
+                                });
   REQUIRE(summary);
   CHECK(summary->done == 3);
   CHECK(summary->failed == 0);
@@ -99,7 +102,10 @@ TEST_CASE("bench: a pack that fails does not stop the bench, and is retried afte
   rig.options.count = 3;
   std::vector<bms::BenchRecord> records;
   auto summary = bms::run_bench(*rig.client, rig.options,
-                                [&records](const bms::BenchRecord& r) { records.push_back(r); });
+                                [&records](const bms::BenchRecord& r) {
+                                  records.push_back(r);
+                                  return true;
+                                });
   REQUIRE(summary);
   REQUIRE(records.size() == 3);
   CHECK(records[0].serial == "RKS3611A201000009");
@@ -122,7 +128,10 @@ TEST_CASE("bench: Ctrl-C ends it with the summary so far", "[protocol][bench]") 
   rig.plug(a, 0s, 3s);
   rig.hub.timeline().at(rig.t0 + 20s, [&stop] { stop = true; });
   int seen = 0;
-  auto summary = bms::run_bench(*rig.client, rig.options, [&seen](const bms::BenchRecord&) { ++seen; });
+  auto summary = bms::run_bench(*rig.client, rig.options, [&seen](const bms::BenchRecord&) {
+    ++seen;
+    return true;
+  });
   REQUIRE(summary);
   CHECK(summary->done == 1);
   CHECK(seen == 1);
