@@ -77,7 +77,9 @@ check(rc("simulate.rc") == 0, "simulate exits 0 on Ctrl-C")
 check(rc("noanswer.rc") == 3, f"no battery: exit 3 (got {read('noanswer.rc').strip()})")
 check("no answer from BMS 0x01" in read("noanswer.err"), "no battery: message")
 ms = int(read("noanswer_ms.txt"))
-check(ms < 3000, f"no battery: gave up after {ms} ms (3 tries x 250 ms)")
+# 3 tries x 250 ms, plus a process start that takes about a second inside UML (the exact 750 ms
+# are asserted in simulated time by tests/protocol).
+check(ms < 4000, f"no battery: gave up after {ms} ms (3 tries x 250 ms, plus start-up in UML)")
 
 times = sorted(int(x) for x in read("status_ms.txt").split())
 print(f"figure: one status on vcan0, process start to exit inside UML: {times} ms")
