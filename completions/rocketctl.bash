@@ -14,9 +14,10 @@ _rocketctl_settime_opts_arg="--at --max-drift --expect-serial --count --report"
 _rocketctl_settime_opts_flag="--all --auto"
 _rocketctl_sleep_opts_arg="--expect-serial"
 _rocketctl_sleep_opts_flag="-y --yes"
-_rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw"
+_rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address"
+_rocketctl_simulate_opts_flag="--duplicate-address --bench-loop"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock delay standby"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {
@@ -63,11 +64,18 @@ _rocketctl_complete_value() {
             local now=${_ROCKETCTL_NOW:-$(date +%Y-%m-%dT%H:%M:%S)}
             mapfile -t COMPREPLY < <(compgen -W "$now" -- "$cur")
             ;;
+        --clock)
+            mapfile -t COMPREPLY < <(compgen -W "now" -- "$cur")
+            ;;
         -o | --option)
             if [[ $cur == *=* ]]; then
                 local key=${cur%%=*} val=${cur#*=}
-                [[ $key == standby ]] &&
-                    mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val")
+                case $key in
+                    standby | duplicate | loop)
+                        mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val") ;;
+                    clock)
+                        mapfile -t COMPREPLY < <(compgen -P "$key=" -W "now" -- "$val") ;;
+                esac
                 return 0
             fi
             compopt -o nospace 2>/dev/null
@@ -185,7 +193,7 @@ _rocketctl() {
         scan) opts=$_rocketctl_scan_opts ;;
         settime) opts="$_rocketctl_settime_opts_arg $_rocketctl_settime_opts_flag" ;;
         sleep) opts="$_rocketctl_sleep_opts_arg $_rocketctl_sleep_opts_flag" ;;
-        simulate) opts=$_rocketctl_simulate_opts_arg ;;
+        simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
         *) return 0 ;;
     esac
     if [[ $cur == -* || -z $cur ]]; then

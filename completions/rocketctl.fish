@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --fw --at --max-drift --expect-serial --count --report
+            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report
                 set skip 1
             case '-*'
             case '*'
@@ -61,9 +61,17 @@ function __rocketctl_sim_keys
         'cycles=	cycle count' \
         'luchg=	longest time without charging, hours' \
         'shell=	shell resistance to B+ and B-, KOHM/KOHM or NULL' \
-        'clock=	BMS clock at start, 2020-10-17T16:48:40' \
+        'clock=	BMS clock at start, 2020-10-17T16:48:40 or now (local time)' \
+        'drift=	start the clock S seconds ahead (-S: behind); pack k of several: k*S' \
         'delay=	time to the first response frame, ms (0-50)' \
-        'standby=	start in standby, 0 or 1 (answers nothing)'
+        'standby=	start in standby, 0 or 1 (answers nothing)' \
+        'packs=	N packs (1-63) at address, address+1, ...; serials counted up' \
+        'addresses=	one pack at each address, A/B/... (instead of packs)' \
+        "duplicate=	one more pack answering from pack 1's address, 0 or 1" \
+        'bench=	N packs plugged in one at a time at address (1-1000)' \
+        'swap=	bench: each pack present this long, e.g. 2s, 500ms (default 3s)' \
+        'gap=	bench: silence between packs (default swap/2, at least 500ms)' \
+        'loop=	bench: after the last pack, start again with pack 1, 0 or 1'
 end
 
 # Files ending in $argv[1] (any case, e.g. .dbc) and directories, for --dbc and --report.
@@ -136,5 +144,13 @@ complete -c rocketctl -n '__rocketctl_using_command simulate' -l sensors -x -d '
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l flags -x -d 'Status word, e.g. 0x41 (normal), 0x841 (ODV)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l current -x -d 'Pack current in mA (+ charging)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l rsoc -x -d 'Relative state of charge, %'
-complete -c rocketctl -n '__rocketctl_using_command simulate' -l clock -x -d 'BMS clock at start, e.g. 2020-10-17T16:48:40'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l clock -x -a 'now\t"local time"' -d 'BMS clock at start, e.g. 2020-10-17T16:48:40, or now'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l drift -x -d 'Start the clock S seconds ahead; pack k of several: k*S'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l fw -x -d 'Firmware version, e.g. 1.4.2'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l packs -x -d 'Run N packs (1-63) at --address, --address+1, ...'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l pack-address -x -d 'Run a pack at this address (repeatable; instead of --packs)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l duplicate-address -d "Add a pack answering from the first pack's address"
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench -x -d 'Plug N packs in one at a time at --address'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l swap-every -x -d 'With --bench: each pack present this long, e.g. 2s (default 3s)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-gap -x -d 'With --bench: silence between packs (default half of --swap-every)'
+complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-loop -d 'With --bench: after the last pack, start again with the first'

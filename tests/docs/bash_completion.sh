@@ -147,6 +147,13 @@ expect_exactly "rocketctl -i sim --address 2 --timeout 500 fa" faults
 expect_exactly "rocketctl --json -i can0 c" cells
 expect_exactly "rocketctl simulate -o ce" cells= cell-count=
 expect_exactly "rocketctl simulate -o standby=" 0 1
+# simulate: several packs and a bench.
+expect_exactly "rocketctl simulate --b" --bench --bench-gap --bench-loop
+expect_exactly "rocketctl simulate -o pa" packs=
+expect_exactly "rocketctl simulate -o loop=" 0 1
+expect_exactly "rocketctl simulate -o clock=" now
+expect_exactly "rocketctl simulate --clock " now
+expect_exactly "rocketctl simulate --bench 5 --swap-every 2s --bench-" --bench-gap --bench-loop
 expect_exactly "rocketctl simulate -o cells=3600" # a free value: nothing to offer
 expect_exactly "rocketctl -i sim faults --a" --address --all
 expect_includes "rocketctl -" -i -v -q -h --version --help

@@ -145,6 +145,8 @@ def run_cases(sh, s):
     sh.expect_exactly("rocketctl -i sim --address 2 --timeout 500 fa", ["faults"])
     sh.expect_exactly("rocketctl --json -i can0 c", ["cells"])
     sh.expect_exactly("rocketctl simulate -o ce", ["cells=", "cell-count="])
+    sh.expect_exactly("rocketctl simulate -o pa", ["packs="])
+    sh.expect_exactly("rocketctl simulate --b", ["--bench", "--bench-gap", "--bench-loop"])
     sh.expect_exactly("rocketctl --dbc ", ["pack.dbc", "OTHER.DBC", "maps/"] if sh.name == "fish"
                       else ["pack.dbc", "OTHER.DBC", "maps"])
     # scan, settime and sleep.
