@@ -85,7 +85,7 @@ TEST_CASE("settime --at sets that time", "[protocol][settime]") {
   CHECK(c->drift_after_s == 0);
 }
 
-TEST_CASE("--max-drift: within it nothing is written; beyond it the clock is set", "[protocol][settime]") {
+TEST_CASE("settime with a maximum drift: within it nothing is written; beyond it the clock is set", "[protocol][settime]") {
   sim::BatteryConfig close;
   close.clock = bms::Calendar{2026, 11, 24, 9, 0, 4};  // 4 s ahead of the computer
   Bench b(close);
@@ -106,7 +106,7 @@ TEST_CASE("--max-drift: within it nothing is written; beyond it the clock is set
   CHECK(set->drift_after_s == 0);
 }
 
-TEST_CASE("--expect-serial refuses another pack and writes nothing", "[protocol][settime]") {
+TEST_CASE("settime expecting a serial refuses another pack and writes nothing", "[protocol][settime]") {
   Bench b;
   auto o = options_for(b);
   o.expect_serial = "RKS3611A201000999";
