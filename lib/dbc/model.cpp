@@ -36,4 +36,26 @@ const AttributeDefinition* Database::definition(std::string_view name,
   return it == attribute_definitions.end() ? nullptr : &*it;
 }
 
+std::string_view keyword(AttributeType type) {
+  switch (type) {
+    case AttributeType::integer: return "INT";
+    case AttributeType::hex: return "HEX";
+    case AttributeType::real: return "FLOAT";
+    case AttributeType::string: return "STRING";
+    case AttributeType::enumeration: return "ENUM";
+  }
+  return "?";
+}
+
+std::string_view object_prefix(AttributeObject object) {
+  switch (object) {
+    case AttributeObject::database: return "";
+    case AttributeObject::node: return "BU_ ";
+    case AttributeObject::message: return "BO_ ";
+    case AttributeObject::signal: return "SG_ ";
+    case AttributeObject::env_var: return "EV_ ";
+  }
+  return "";
+}
+
 }  // namespace dbc

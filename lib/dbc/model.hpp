@@ -36,6 +36,11 @@ enum class AttributeType {
   enumeration
 };
 
+// "INT", "HEX", "FLOAT", "STRING", "ENUM": the type as a BA_DEF_ writes it.
+std::string_view keyword(AttributeType type);
+// "BU_ ", "BO_ ", "SG_ ", "EV_ ", or "" for the database: what precedes an attribute's name.
+std::string_view object_prefix(AttributeObject object);
+
 // BA_DEF_ and its BA_DEF_DEF_. Example: BA_DEF_ BO_ "GenMsgCycleTime" INT 0 65535;
 struct AttributeDefinition {
   AttributeObject object = AttributeObject::database;

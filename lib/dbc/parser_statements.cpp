@@ -9,38 +9,6 @@
 namespace dbc::detail {
 namespace {
 
-std::string_view type_name(AttributeType type) {
-  switch (type) {
-    case AttributeType::integer:
-      return "INT";
-    case AttributeType::hex:
-      return "HEX";
-    case AttributeType::real:
-      return "FLOAT";
-    case AttributeType::string:
-      return "STRING";
-    case AttributeType::enumeration:
-      return "ENUM";
-  }
-  return "?";
-}
-
-std::string_view object_keyword(AttributeObject object) {
-  switch (object) {
-    case AttributeObject::database:
-      return "";
-    case AttributeObject::node:
-      return "BU_ ";
-    case AttributeObject::message:
-      return "BO_ ";
-    case AttributeObject::signal:
-      return "SG_ ";
-    case AttributeObject::env_var:
-      return "EV_ ";
-  }
-  return "";
-}
-
 // BU_ / BO_ / SG_ / EV_ as an object kind; nullopt for anything else.
 std::optional<AttributeObject> object_of(const Token& t) {
   if (t.kind != TokenKind::identifier) return std::nullopt;
@@ -149,7 +117,7 @@ void Parser::attribute_definition(const Token& keyword) {
 
 AttributeValue Parser::attribute_value(const AttributeDefinition& d) {
   const Token& t = peek();
-  const std::string what = fmt::format("attribute '{}' ({})", d.name, type_name(d.type));
+  const std::string what = fmt::format("attribute '{}' ({})", d.name, keyword(d.type));
   AttributeValue v;
   v.text = t.text;
   bool number_ok = d.type != AttributeType::string;
@@ -212,7 +180,7 @@ void Parser::attribute(const Token& keyword) {
   const AttributeDefinition* d = m_db.definition(name, object);
   if (d == nullptr && !ignored)
     fail(keyword.line, fmt::format("BA_: attribute '{}' is not defined (no BA_DEF_ {}\"{}\")", name,
-                                   object_keyword(object), name));
+                                   object_prefix(object), name));
   if (ignored) {
     take();
   } else if (signal != nullptr && name == k_start_value_attribute) {

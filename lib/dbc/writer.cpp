@@ -63,41 +63,10 @@ std::string value_pairs(const std::map<std::int64_t, std::string>& values) {
   return out;
 }
 
-std::string_view object_keyword(AttributeObject object) {
-  switch (object) {
-    case AttributeObject::database:
-      return " ";
-    case AttributeObject::node:
-      return "BU_ ";
-    case AttributeObject::message:
-      return "BO_ ";
-    case AttributeObject::signal:
-      return "SG_ ";
-    case AttributeObject::env_var:
-      return "EV_ ";
-  }
-  return " ";
-}
-
 std::string definition_text(const AttributeDefinition& d) {
-  std::string out = fmt::format("BA_DEF_ {}{} ", object_keyword(d.object), quoted(d.name));
-  switch (d.type) {
-    case AttributeType::integer:
-      out += "INT";
-      break;
-    case AttributeType::hex:
-      out += "HEX";
-      break;
-    case AttributeType::real:
-      out += "FLOAT";
-      break;
-    case AttributeType::string:
-      out += "STRING";
-      break;
-    case AttributeType::enumeration:
-      out += "ENUM";
-      break;
-  }
+  // A database attribute is written "BA_DEF_  \"Name\"", with the customary two spaces.
+  const std::string_view prefix = d.object == AttributeObject::database ? " " : object_prefix(d.object);
+  std::string out = fmt::format("BA_DEF_ {}{} {}", prefix, quoted(d.name), keyword(d.type));
   if (!d.minimum.empty() || !d.maximum.empty())
     out += fmt::format(" {} {}", d.minimum.empty() ? "0" : d.minimum,
                        d.maximum.empty() ? "0" : d.maximum);
