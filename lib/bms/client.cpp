@@ -84,8 +84,7 @@ util::Result<std::optional<std::vector<can::Frame>>> Client::attempt(Command cmd
                         nak->reason);
     }
     int number = 1;
-    if (frames > 1 || cmd == Command::identity || cmd == Command::cell_voltages ||
-        cmd == Command::temperatures) {
+    if (is_numbered(cmd)) {
       auto n = frame_number(m_map, cmd, f);
       if (!n || *n < 1 || *n > frames) {
         ++m_counters.malformed;

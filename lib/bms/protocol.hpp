@@ -69,6 +69,11 @@ constexpr std::optional<PollId> parse_poll_id(std::uint32_t id) {
   return PollId{cmd, static_cast<std::uint8_t>(id >> 8), static_cast<std::uint8_t>(id)};
 }
 
+// Whether the response frames of `cmd` carry a frame number in byte 0 (§3.2 rule 3).
+constexpr bool is_numbered(Command cmd) {
+  return cmd == Command::identity || cmd == Command::cell_voltages || cmd == Command::temperatures;
+}
+
 // Number of response frames of `cmd` (§4), given the counts CONNECT reported.
 int response_frames(Command cmd, int cell_count, int sensor_count);
 
