@@ -11,34 +11,11 @@
 #include "bms/frame_map.hpp"
 #include "bms/readings.hpp"
 #include "can/node.hpp"
+#include "sim/battery_config.hpp"
+#include "sim/diagnostics.hpp"
 
 namespace sim {
 
-struct BatteryConfig {
-  std::uint8_t address = 0x01;
-  std::string serial = "RKS3611A201000123";
-  int hardware_revision = 3;
-  bms::FirmwareVersion firmware{1, 4, 2};
-  std::vector<int> cell_mv = {3642, 3643, 3641, 3644, 3642, 3643, 3642, 3641, 3643, 3642};
-  std::vector<int> sensor_dc = {211, 212};
-  int mos_dc = 227;
-  std::int64_t current_ma = -8;
-  int rsoc_pct = 40;
-  std::int64_t remaining_mah = 4732;
-  std::int64_t full_mah = 11600;
-  std::uint32_t status_flags = bms::k_normal_status;
-  std::uint32_t balancing = 0;
-  int cycles = 0;
-  int longest_uncharged_h = 95;
-  bms::ShellResistance shell;  // not measured
-  bms::Calendar clock{2020, 10, 17, 16, 48, 40};
-  bool clock_now = false;     // start from the computer's local time instead of `clock`
-  std::int64_t drift_s = 0;   // the clock starts this many seconds ahead (+) or behind (-)
-  // §3.2 allows 50 ms to the first frame and 20 ms between frames; a real BMS takes a few.
-  util::Duration first_frame_delay = std::chrono::milliseconds(2);
-  util::Duration frame_gap = std::chrono::microseconds(500);
-  bool standby = false;  // starts asleep: answers nothing until woken
-};
 
 // Counts for tests: what the battery saw and did.
 struct BatteryStats {

@@ -1,0 +1,1 @@
+#include "bms/event_log.hpp"

@@ -1,0 +1,1 @@
+#include "isotp/channel.hpp"

@@ -1,0 +1,1 @@
+#include "uds/client.hpp"
