@@ -106,6 +106,27 @@ util::Result<bms::ScanResult> App::scan_bus() {
   return result;
 }
 
+util::Result<uds::Client*> App::uds() {
+  if (m_uds) return m_uds.get();
+  auto c = client();  // checks --address, opens the bus
+  if (!c) return tl::unexpected(c.error());
+  const auto bms = static_cast<std::uint8_t>(options.address);
+  isotp::Config config;
+  config.tx_id = isotp::diag_id(bms, bms::k_default_tool);
+  config.rx_id = isotp::diag_id(bms::k_default_tool, bms);
+  m_channel = std::make_unique<isotp::Channel>((*c)->bus(), config);
+  m_channel->cancelled = [] { return g_stop.load(); };
+  if (options.verbose >= 2) {
+    m_channel->observer = [](const can::Frame& f, bool sent) {
+      fmt::print(stderr, "{} {}\n", sent ? "->" : "<-", can::to_string(f));
+    };
+  }
+  uds::Options o;
+  o.cancelled = [] { return g_stop.load(); };
+  m_uds = std::make_unique<uds::Client>(*m_channel, o);
+  return m_uds.get();
+}
+
 util::Result<bms::Lang> App::lang() const {
   if (options.lang.empty()) return bms::lang_from_environment();
   return bms::parse_lang(options.lang);

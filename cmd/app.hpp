@@ -13,6 +13,8 @@
 #include "bms/frame_map.hpp"
 #include "bms/scan.hpp"
 #include "can/bus.hpp"
+#include "isotp/channel.hpp"
+#include "uds/client.hpp"
 #include "term.hpp"
 
 namespace cli {
@@ -47,6 +49,8 @@ public:
   util::Result<bms::Client*> client();
   // Every BMS that answers a broadcast CONNECT (bms::scan); Errc::no_answer when none does.
   util::Result<bms::ScanResult> scan_bus();
+  // The UDS client of BMS --address on the diagnostic channel (§6), on the same bus.
+  util::Result<uds::Client*> uds();
   util::Result<bms::Lang> lang() const;
   const bms::Catalogue& catalogue() const { return bms::Catalogue::builtin(); }
   Style style() const { return Style::for_stdout(); }
@@ -58,6 +62,8 @@ private:
   std::optional<bms::FrameMap> m_loaded_map;
   const bms::FrameMap* m_map = nullptr;
   std::unique_ptr<bms::Client> m_client;
+  std::unique_ptr<isotp::Channel> m_channel;
+  std::unique_ptr<uds::Client> m_uds;
 };
 
 }  // namespace cli
