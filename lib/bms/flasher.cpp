@@ -90,11 +90,8 @@ util::Result<ConnectInfo> Flasher::await_mode(std::optional<Mode> mode, util::Du
 
 util::Result<PackState> Flasher::inspect() {
   PackState pack;
-  // A pack that is restarting (a programming session that just timed out, a power cut) is
-  // silent for a moment: wait for it in whichever mode it comes back.
+  // The client's retries (3 tries of 250 ms) also cover a pack that is just restarting.
   auto info = m_poll.connect();
-  if (!info && info.error().code == util::Errc::no_answer)
-    info = await_mode(std::nullopt, m_timing.application_within);
   if (!info) return tl::unexpected(info.error());
   pack.connect = *info;
 
