@@ -271,7 +271,7 @@ TEST_CASE("the sender stops on FC OVERFLOW and on an unknown flow status", "[iso
   CHECK(tool.counters().aborts == 1);
 }
 
-TEST_CASE("FC WAIT: ten in a row are accepted, each restarting N_Bs; the eleventh aborts",
+TEST_CASE("FC WAIT: ten in a row are accepted, each restarting N_Bs, the eleventh aborts",
           "[isotp]") {
   Engine tool(tool_config());
   util::TimePoint now = t0;
@@ -464,7 +464,7 @@ TEST_CASE("a single or first frame mid-message abandons it and starts the new me
   CHECK(bms.counters().aborts == 1);
 }
 
-TEST_CASE("stray, short, foreign and non-ISO-TP frames are ignored; any padding is accepted",
+TEST_CASE("stray, short, foreign and non-ISO-TP frames are ignored and any padding is accepted",
           "[isotp]") {
   Engine tool(tool_config());
   tool.on_frame(raw(k_to_tool, {0x30, 0, 0}), t0);                  // FC, nothing sent
