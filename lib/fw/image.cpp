@@ -243,12 +243,30 @@ util::Result<Image> load(const std::filesystem::path& path, const Area& area,
                          const HexOptions& options) {
   const std::string name = path.string();
   std::error_code ec;
-  if (std::filesystem::is_directory(path, ec))
+  const auto status = std::filesystem::status(path, ec);
+  if (std::filesystem::is_directory(status))
     return util::fail(util::Errc::io, fmt::format("cannot read {}: it is a directory", name));
+  if (std::filesystem::is_character_file(status) || std::filesystem::is_block_file(status))
+    return util::fail(util::Errc::io, fmt::format("cannot read {}: it is a device, not a file", name));
   std::ifstream in(path, std::ios::binary);
   if (!in)
     return util::fail(util::Errc::io, fmt::format("cannot read {}: {}", name, std::strerror(errno)));
-  std::vector<std::uint8_t> content((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Read in pieces up to a limit: a pipe that never ends (or a huge file named by mistake)
+  // must not fill memory. An Intel HEX text of the largest image is under three times its size.
+  constexpr std::size_t k_max_file = 4 * k_max_image;
+  constexpr std::size_t k_chunk = 1 << 20;
+  std::vector<std::uint8_t> content;
+  for (;;) {
+    const std::size_t had = content.size();
+    content.resize(had + k_chunk);
+    in.read(reinterpret_cast<char*>(content.data() + had), k_chunk);
+    content.resize(had + static_cast<std::size_t>(in.gcount()));
+    if (content.size() > k_max_file)
+      return util::fail(util::Errc::malformed,
+                        fmt::format("{} is larger than {} MiB: it is not a firmware image for a BMS",
+                                    name, k_max_file / (1024 * 1024)));
+    if (!in) break;  // end of file (or a read error, told apart below)
+  }
   if (in.bad())
     return util::fail(util::Errc::io, fmt::format("cannot read {}: {}", name, std::strerror(errno)));
 

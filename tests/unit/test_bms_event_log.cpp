@@ -164,7 +164,7 @@ TEST_CASE("event log: encode rounds to the wire's resolution", "[bms][eventlog]"
   CHECK(back.current_ma == -20);
 }
 
-TEST_CASE("event log: every code of §7 has a name and a key; others are unknown", "[bms][eventlog]") {
+TEST_CASE("event log: every code of §7 has a name and a key, others are unknown", "[bms][eventlog]") {
   const std::tuple<std::uint8_t, const char*, const char*> codes[] = {
       {0x01, "protection / error raised", "raised"},
       {0x02, "protection / error released", "released"},

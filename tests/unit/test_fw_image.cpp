@@ -330,6 +330,12 @@ TEST_CASE("fw load: raw binary, HEX by extension or content, unreadable files", 
     CHECK(image.error().code == util::Errc::io);
     CHECK_THAT(image.error().message, Catch::Contains("/nonexistent-dir/app.bin"));
   }
+  SECTION("an endless device named by mistake") {
+    auto image = fw::load("/dev/zero", k_area);
+    REQUIRE_FALSE(image);
+    CHECK(image.error().code == util::Errc::io);
+    CHECK_THAT(image.error().message, Catch::Contains("/dev/zero: it is a device"));
+  }
   SECTION("a directory") {
     auto image = fw::load("/tmp", k_area);
     REQUIRE_FALSE(image);

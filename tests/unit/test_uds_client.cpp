@@ -245,7 +245,7 @@ TEST_CASE("uds lockout: NRC 0x36 / 0x37 fail at once and say to wait 10 s", "[ud
   }
 }
 
-TEST_CASE("uds unlock: the key of the worked seed; an all-zero seed is already unlocked", "[uds]") {
+TEST_CASE("uds unlock: the key of the worked seed, an all-zero seed is already unlocked", "[uds]") {
   fakelink::FakeLink link;
   uds::Client uds(link);
   SECTION("seed 11 22 33 44") {
@@ -402,7 +402,7 @@ TEST_CASE("uds cancelled: honoured within 100 ms during a long response-pending 
   CHECK(since(link, t0) <= 1100ms);
 }
 
-TEST_CASE("uds send failures: the interface error at once; no flow control counts as a lost frame",
+TEST_CASE("uds send failures: the interface error at once, no flow control counts as a lost frame",
           "[uds]") {
   fakelink::FakeLink link;
   uds::Client uds(link);
