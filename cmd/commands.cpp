@@ -12,6 +12,7 @@ const std::vector<CommandDef>& command_table() {
       {"scan", "List every BMS on the bus; warn when two packs share an address", setup_scan},
       {"settime", "Set the BMS clock from this computer's, and verify it", setup_settime},
       {"sleep", "Put the pack into standby (wake it by charging for 1-2 s)", setup_sleep},
+      {"flash", "Update the pack's firmware; a failed update is finished by running it again", setup_flash},
       {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
   };
   return k_commands;
