@@ -88,7 +88,7 @@ TEST_CASE("log=N starts the pack with N records, the worked record last", "[sim]
   CHECK(empty.ask("35 00 44 40 00 00 00 00 00 00 10") == "7F 35 31");
 }
 
-TEST_CASE("bs= and stmin= are the flow control the pack sends; maxblock= its block length", "[sim][diag]") {
+TEST_CASE("bs= and stmin= are the flow control the pack sends, maxblock= its block length", "[sim][diag]") {
   DiagRig rig("bs=2,stmin=0x05,maxblock=512,bootloader=1");
   const auto t = rig.hub.clock().now();
   CHECK(rig.ask("22 F1 A1 00 00 00 00 00") == "7F 22 13");
