@@ -17,7 +17,7 @@ _rocketctl_sleep_opts_flag="-y --yes"
 _rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address"
 _rocketctl_simulate_opts_flag="--duplicate-address --bench-loop"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop bs stmin maxblock log bootloader erase lose corrupt resetblock cut"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {
@@ -71,7 +71,7 @@ _rocketctl_complete_value() {
             if [[ $cur == *=* ]]; then
                 local key=${cur%%=*} val=${cur#*=}
                 case $key in
-                    standby | duplicate | loop)
+                    standby | duplicate | loop | bootloader)
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val") ;;
                     clock)
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "now" -- "$val") ;;
