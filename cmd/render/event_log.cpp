@@ -268,7 +268,7 @@ util::Result<void> write_event_log_xlsx(const EventLogReport& r, const RenderCon
     w.number(row, 10, e.rsoc_pct);
     ++row;
   }
-  w.keep(worksheet_freeze_panes(log_sheet, 1, 0));
+  worksheet_freeze_panes(log_sheet, 1, 0);
   w.keep(worksheet_autofilter(log_sheet, 0, 0, row - 1, static_cast<lxw_col_t>(k_columns.size() - 1)));
 
   SheetWriter p{pack_sheet};
