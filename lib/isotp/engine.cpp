@@ -182,7 +182,8 @@ void Engine::on_flow_control(const can::Frame& f, util::TimePoint now) {
       m_tx.state = Tx::State::send_cf;
       m_tx.block_size = f.data[1];
       m_tx.block_sent = 0;
-      m_tx.st_min = st_min_duration(f.data[2]);
+      m_tx.gap = st_min_duration(f.data[2]);
+      if (m_tx.gap != util::Duration::zero()) m_tx.gap += m_config.frame_time;
       m_tx.waits = 0;
       break;
     case FlowStatus::wait:
@@ -235,7 +236,7 @@ std::optional<can::Frame> Engine::next_data_frame(util::TimePoint now) {
     return frame(ff);
   }
   if (tx.state != Tx::State::send_cf) return std::nullopt;
-  if (tx.last_cf && now < *tx.last_cf + tx.st_min) return std::nullopt;
+  if (tx.last_cf && now < *tx.last_cf + tx.gap) return std::nullopt;
   const std::size_t take = std::min(k_cf_data, size - tx.offset);
   std::array<std::uint8_t, 8> cf{static_cast<std::uint8_t>(Pci::consecutive << 4 | tx.sequence)};
   std::copy_n(tx.data.begin() + static_cast<std::ptrdiff_t>(tx.offset), take, cf.begin() + 1);
@@ -262,7 +263,7 @@ std::optional<util::TimePoint> Engine::wake_at() const {
     case Tx::State::first: earliest(m_now); break;
     case Tx::State::wait_fc: earliest(m_tx.fc_deadline); break;
     case Tx::State::send_cf:
-      earliest(m_tx.last_cf ? *m_tx.last_cf + m_tx.st_min : m_now);
+      earliest(m_tx.last_cf ? *m_tx.last_cf + m_tx.gap : m_now);
       break;
   }
   if (m_rx.active) earliest(m_rx.cr_deadline);

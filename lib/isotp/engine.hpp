@@ -19,9 +19,11 @@
 // flow control arrives:
 //   CTS (30 BS ST): poll() yields consecutive frames, sequence numbers 1, 2 .. 15, 0, 1 ..;
 //     between two consecutive frames at least STmin passes (poll() returns nullopt until it
-//     has, wake_at() says when); the gap holds across flow controls too (the first CF after a
-//     CTS waits for STmin since the last CF of the previous block). The first CF after the FF
-//     goes as soon as the CTS is in. With BS > 0, after BS frames it waits for the next FC.
+//     has, wake_at() says when): STmin + config.frame_time after the previous CF was handed
+//     out, when STmin is not 0. The gap holds across flow controls too (the first CF after a
+//     CTS waits for STmin since the last CF of the previous block, using the new CTS's STmin).
+//     The first CF after the FF goes as soon as the CTS is in. With BS > 0, after BS frames it
+//     waits for the next FC.
 //   WAIT (31): N_Bs starts again; max_wait WAITs in a row are accepted, the next aborts
 //     (Abort::too_many_waits). A CTS ends the row.
 //   OVERFLOW (32): aborts (Abort::overflow). Another flow status: Abort::invalid_fc.
@@ -65,6 +67,10 @@ struct Config {
   int max_wait = 10;  // FC WAITs accepted in a row; the next aborts (§12: ten, the eleventh aborts)
   util::Duration n_bs = std::chrono::milliseconds(1000);  // sender: FC after FF or a block
   util::Duration n_cr = std::chrono::milliseconds(1000);  // receiver: gap between CFs
+  // STmin runs from the end of a consecutive frame (ISO 15765-2), but the engine only knows
+  // when poll() handed the frame out: a non-zero STmin is counted from then plus this, the
+  // longest a frame takes on the wire (160 bits at 250 kbit/s, rockets-can-v1 §1).
+  util::Duration frame_time = std::chrono::microseconds(640);
 };
 
 // The time a raw STmin byte stands for; reserved values (0x80-0xF0, 0xFA-0xFF) mean 127 ms.
@@ -140,7 +146,7 @@ private:
     std::uint8_t sequence = 1;    // of the next CF
     int block_size = 0;           // from the last CTS; 0: no limit
     int block_sent = 0;           // CFs since the last CTS
-    util::Duration st_min{};      // from the last CTS
+    util::Duration gap{};         // from the last CTS: STmin (+ frame_time when not 0)
     util::TimePoint fc_deadline{};
     int waits = 0;                // WAITs in a row
     std::optional<util::TimePoint> last_cf;  // when the previous CF of this message went

@@ -45,22 +45,42 @@ int extreme_index(const std::vector<int>& v, bool highest) {
   return static_cast<int>(it - v.begin());
 }
 
+// In the bootloader the poll protocol serves only CONNECT and IDENTITY (§4 0x01).
+bool is_served_in_bootloader(std::uint8_t cmd) {
+  return cmd == static_cast<std::uint8_t>(Command::connect) || cmd == static_cast<std::uint8_t>(Command::identity);
+}
+
+constexpr std::uint32_t k_diag_mask = 0x1FFF0000U;  // 0x18DA_TA_SA: the diagnostic channel (§6)
+constexpr std::uint32_t k_diag_ids = 0x18DA0000U;
+
 }  // namespace
 
 Battery::Battery(BatteryConfig config, const bms::FrameMap& map)
-    : m_config(std::move(config)), m_map(map) {}
+    : m_config(std::move(config)), m_diag(m_config), m_map(map) {}
+
+void Battery::log(bms::EventCode code) {
+  m_diag.log_event(static_cast<std::uint8_t>(code));
+}
 
 void Battery::on_started() {
   if (m_started) {  // plugged in again: the clock kept running, sessions are gone
     end_sessions();
-    return;
+  } else {
+    m_started = true;
+    const bms::Calendar start = m_config.clock_now ? bms::local_now() : m_config.clock;
+    // Kept within the years the BMS can show (2000-2255).
+    const std::int64_t last = bms::to_seconds(bms::Calendar{2255, 12, 31, 23, 59, 59});
+    const std::int64_t at = bms::to_seconds(start) + m_config.drift_s;
+    set_clock(bms::from_seconds(std::clamp<std::int64_t>(at, 0, last)));
   }
-  m_started = true;
-  const bms::Calendar start = m_config.clock_now ? bms::local_now() : m_config.clock;
-  // Kept within the years the BMS can show (2000-2255).
-  const std::int64_t last = bms::to_seconds(bms::Calendar{2255, 12, 31, 23, 59, 59});
-  const std::int64_t at = bms::to_seconds(start) + m_config.drift_s;
-  set_clock(bms::from_seconds(std::clamp<std::int64_t>(at, 0, last)));
+  // A restart of the BMS (10 02, ECUReset, a power cut) ends every poll session and standby.
+  m_diag.bind(
+      context(),
+      [this] { return static_cast<std::uint32_t>(bms::to_seconds(clock_now())); },
+      [this] {
+        end_sessions();
+        m_config.standby = false;
+      });
 }
 
 bms::Calendar Battery::clock_now() const {
@@ -76,6 +96,7 @@ void Battery::set_clock(const bms::Calendar& time) {
 bool Battery::wake() {
   const bool was = m_config.standby;
   m_config.standby = false;
+  if (was) log(bms::EventCode::woke);
   return was;
 }
 
@@ -101,6 +122,12 @@ void Battery::nak(std::uint8_t cmd, NakReason reason, std::uint8_t tool) {
 void Battery::on_frame(const can::Frame& frame) {
   // §12: only 29-bit frames with top bits 0x18, from tool addresses, to us (or CONNECT to 0xFF)
   if (!frame.extended || frame.remote) return;
+  if ((frame.id & k_diag_mask) == k_diag_ids) {  // never a poll command (§12)
+    const auto dst = static_cast<std::uint8_t>(frame.id >> 8);
+    const auto src = static_cast<std::uint8_t>(frame.id);
+    if (dst == m_config.address && bms::is_tool_address(src) && !m_config.standby) m_diag.on_frame(frame);
+    return;
+  }
   auto id = bms::parse_poll_id(frame.id);
   if (!id || !bms::is_tool_address(id->src)) return;
   const bool broadcast = id->dst == bms::k_broadcast;
@@ -115,13 +142,15 @@ void Battery::on_frame(const can::Frame& frame) {
     ++m_stats.ignored_in_standby;
     return;
   }
+  if (m_diag.restarting()) return;  // a restarting BMS answers nothing
   serve(frame, id->cmd, id->src);
 }
 
 void Battery::serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool) {
   const bms::Addresses to_tool{tool, m_config.address};
   // NAK precedence (§12): unknown command, no session, invalid parameter, conditions not met.
-  if (!is_served(cmd)) {
+  const bool bootloader = m_diag.mode() == bms::Mode::bootloader;
+  if (!is_served(cmd) || (bootloader && !is_served_in_bootloader(cmd))) {
     if (session_open(tool)) m_sessions[tool] = context().now();
     return nak(cmd, NakReason::unknown_command, tool);
   }
@@ -132,7 +161,8 @@ void Battery::serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool
     info.cell_count = static_cast<int>(m_config.cell_mv.size());
     info.sensor_count = static_cast<int>(m_config.sensor_dc.size());
     info.hardware_revision = m_config.hardware_revision;
-    info.firmware = m_config.firmware;
+    info.firmware = m_diag.firmware();
+    info.mode = m_diag.mode();
     if (auto f = bms::encode_connect(m_map, info, to_tool)) answer({*f});
     return;
   }
@@ -196,6 +226,7 @@ void Battery::serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool
       auto time = bms::decode_set_clock_request(m_map, frame);
       if (!time || !bms::is_valid(*time)) return nak(cmd, NakReason::invalid_parameter, tool);
       set_clock(*time);
+      log(bms::EventCode::clock_set);  // at the new time (§12)
       one = bms::encode_clock(m_map, Command::set_clock, *time, to_tool);
       break;
     }
@@ -211,6 +242,7 @@ void Battery::serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool
       context().call_at(context().now() + m_config.first_frame_delay, [this] {
         m_config.standby = true;
         end_sessions();
+        log(bms::EventCode::standby);
       });
       return;
     }

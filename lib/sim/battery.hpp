@@ -31,6 +31,9 @@ struct BatteryStats {
 class Battery final : public can::Node {
 public:
   Battery(BatteryConfig config, const bms::FrameMap& map);
+  // The diagnostic channel keeps a reference to the config: a battery stays where it was made.
+  Battery(const Battery&) = delete;
+  Battery& operator=(const Battery&) = delete;
 
   void on_frame(const can::Frame& frame) override;
 
@@ -50,14 +53,20 @@ public:
   // Ends every poll session (a restart, standby).
   void end_sessions() { m_sessions.clear(); }
 
+  // The diagnostic channel (§6-§8): UDS, the event log, the bootloader and its flash.
+  Diagnostics& diagnostics() { return m_diag; }
+  const Diagnostics& diagnostics() const { return m_diag; }
+
 private:
   void on_started() override;
   void serve(const can::Frame& frame, std::uint8_t cmd, std::uint8_t tool);
+  void log(bms::EventCode code);
   bool session_open(std::uint8_t tool) const;
   void answer(const std::vector<can::Frame>& frames);
   void nak(std::uint8_t cmd, bms::NakReason reason, std::uint8_t tool);
 
   BatteryConfig m_config;
+  Diagnostics m_diag;  // after m_config, which it refers to
   const bms::FrameMap& m_map;
   BatteryStats m_stats;
   std::map<std::uint8_t, util::TimePoint> m_sessions;  // tool address -> last request

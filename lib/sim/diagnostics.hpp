@@ -8,13 +8,19 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
 #include <optional>
+#include <span>
 #include <vector>
 
 #include "bms/event_log.hpp"
 #include "bms/readings.hpp"
 #include "can/node.hpp"
+#include "isotp/engine.hpp"
 #include "sim/battery_config.hpp"
+#include "sim/diag_flash.hpp"
+#include "sim/diag_uds.hpp"
 
 namespace sim {
 
@@ -80,7 +86,7 @@ public:
   std::vector<bms::EventRecord>& log() { return m_log; }
 
   // The application area as programmed (area.size bytes; 0xFF where erased).
-  const std::vector<std::uint8_t>& flash() const { return m_flash; }
+  const std::vector<std::uint8_t>& flash() const { return m_flash.bytes(); }
   // The CRC-32 of the running application: of the first `size` bytes it was verified with.
   std::optional<std::uint32_t> application_crc() const;
 
@@ -90,14 +96,49 @@ public:
   DiagFaults& faults() { return m_faults; }
   const DiagStats& stats() const { return m_stats; }
 
+  // The next SecurityAccess requestSeed answers `seed` (the worked seed/key of §10).
+  void set_next_seed(std::uint32_t seed) { m_server.set_next_seed(seed); }
+  // True while the programming session of a tool lasts (the 5 s idle limit runs).
+  bool programming_session() const { return m_server.programming_session(); }
+
 private:
+  // One ISO-TP engine per tool address, and the one timer it asked for.
+  struct Port {
+    std::unique_ptr<isotp::Engine> engine;
+    std::optional<util::TimePoint> timer;
+  };
+
+  util::TimePoint now() const;
+  // Runs `action` at `at` unless the BMS restarted meanwhile.
+  void at(util::TimePoint when, std::function<void()> action);
+  Port& port(std::uint8_t tool);
+  void pump(std::uint8_t tool);
+  void serve(std::uint8_t tool, const std::vector<std::uint8_t>& request);
+  void respond(std::uint8_t tool, const std::vector<std::uint8_t>& response);
+  void run_erase(std::uint8_t tool, util::TimePoint began);
+  // True when a fault cut the power at `event` (the caller stops there).
+  bool cut_at(const DiagEvent& event);
+  void restart(bool into_bootloader, std::uint8_t tool);
+  void go_silent();
+  void start(bool into_bootloader, std::uint8_t tool);
+  void watch_idle();
+
   BatteryConfig& m_battery;
   can::NodeContext* m_context = nullptr;
+  std::function<std::uint32_t()> m_bms_clock;
+  std::function<void()> m_on_restart;
   std::vector<bms::EventRecord> m_log;
-  std::vector<std::uint8_t> m_flash;
+  Flash m_flash;
   DiagFaults m_faults;
   DiagStats m_stats;
-  // ... the rest is the implementation's (ISO-TP engines per tool, UDS state, timers)
+  UdsServer m_server;
+  std::map<std::uint8_t, Port> m_ports;
+  std::uint64_t m_life = 0;   // counts starts: timers of an earlier life do nothing
+  bool m_bound = false;
+  bool m_restarting = false;
+  bool m_working = false;     // erasing or programming: its tool's requests are not served
+  std::uint8_t m_working_tool = 0;
+  int m_responses = 0;        // UDS responses so far (lose_response)
 };
 
 }  // namespace sim

@@ -14,6 +14,7 @@ util::Result<std::unique_ptr<Fleet>> Fleet::create(const Options& options,
     for (BatteryConfig& c : *configs)
       fleet->m_batteries.push_back(std::make_unique<Battery>(std::move(c), map));
   }
+  for (Battery* b : fleet->batteries()) b->diagnostics().faults() = diag_faults(options);
   return fleet;
 }
 

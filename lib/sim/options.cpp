@@ -100,6 +100,16 @@ const std::vector<OptionHelp>& option_help() {
       {"swap", "DURATION", "bench: each pack present this long, e.g. 2s, 500ms (default 3s)"},
       {"gap", "DURATION", "bench: silence between packs (default swap/2, at least 500ms)"},
       {"loop", "0|1", "bench: after the last pack, start again with pack 1"},
+      {"bs", "N", "diagnostic channel: block size of the BMS's flow control 0-255 (default 32)"},
+      {"stmin", "N", "diagnostic channel: raw STmin byte of the BMS's flow control, e.g. 0x05 or 0xF3 (default 0)"},
+      {"maxblock", "N", "maxNumberOfBlockLength for upload and download, 8-4095 (default 4095)"},
+      {"log", "N", "event log records at start, 0-2000 (default 42)"},
+      {"bootloader", "0|1", "start in the bootloader with no valid application"},
+      {"erase", "DURATION", "time the flash erase takes, answered 0x78 meanwhile (default 1200ms)"},
+      {"lose", "N", "fault: the N-th UDS response is not sent"},
+      {"corrupt", "N", "fault: the N-th downloaded block is written with a flipped bit"},
+      {"resetblock", "N", "fault: the pack restarts on receiving the N-th downloaded block"},
+      {"cut", "EVENT[/N]", "fault: the power fails once at the N-th erase_started, erase_done, block, verified or reset"},
   };
   return k_help;
 }
@@ -231,10 +241,58 @@ util::Result<void> apply_option(Options& o, std::string_view key, std::string_vi
     (key == "swap" ? o.swap : o.gap) = *d;
     return {};
   }
+  DiagConfig& d = b.diag;
+  if (key == "bs") return int_in(d.block_size, 0, 255, "a block size 0-255");
+  if (key == "stmin") return int_in(d.st_min, 0, 255, "a raw STmin byte 0-255 (e.g. 0x7F, 0xF3)");
+  if (key == "maxblock") return int_in(d.max_block, 8, 4095, "a block length 8-4095");
+  if (key == "log") return int_in(d.log_records, 0, d.log_capacity, "a record count 0-2000");
+  if (key == "bootloader") return int_in(d.start_in_bootloader, 0, 1, "0 or 1");
+  if (key == "erase") {
+    auto t = parse_duration(value);
+    if (!t || *t > std::chrono::minutes(10)) return tl::unexpected(bad(key, value, "a duration up to 10min like 1200ms"));
+    d.erase_time = *t;
+    return {};
+  }
+  if (key == "lose") return int_in(o.lose_response, 0, 1000000, "a response number (1 = the first)");
+  if (key == "corrupt") return int_in(o.corrupt_block, 0, 1000000, "a block number (1 = the first)");
+  if (key == "resetblock") return int_in(o.reset_at_block, 0, 1000000, "a block number (1 = the first)");
+  if (key == "cut") {
+    static const std::pair<std::string_view, DiagEvent::Kind> k_events[] = {
+        {"erase_started", DiagEvent::Kind::erase_started},
+        {"erase_done", DiagEvent::Kind::erase_done},
+        {"block", DiagEvent::Kind::block_programmed},
+        {"verified", DiagEvent::Kind::verified},
+        {"reset", DiagEvent::Kind::reset},
+    };
+    auto parts = split(value, "/");
+    PowerCut cut;
+    const auto* found = std::find_if(std::begin(k_events), std::end(k_events),
+                                     [&](const auto& e) { return e.first == parts[0]; });
+    if (found == std::end(k_events) || parts.size() > 2 ||
+        (parts.size() == 2 && (!parse_int(parts[1], cut.nth) || cut.nth < 1)))
+      return tl::unexpected(bad(key, value, "erase_started, erase_done, block, verified or reset, then /N"));
+    cut.kind = found->second;
+    o.power_cut = cut;
+    return {};
+  }
   std::string keys;
   for (const auto& h : option_help()) keys += (keys.empty() ? "" : ", ") + std::string(h.key);
   return util::fail(util::Errc::usage,
                     fmt::format("unknown simulator option '{}' (options: {})", key, keys));
+}
+
+DiagFaults diag_faults(const Options& o) {
+  DiagFaults f;
+  f.lose_response = o.lose_response;
+  f.corrupt_block = o.corrupt_block;
+  f.reset_at_block = o.reset_at_block;
+  if (o.power_cut) {
+    // Once: the pack must come back and be recoverable (§8 "Recovery").
+    f.on_event = [cut = *o.power_cut, seen = 0](const DiagEvent& e) mutable {
+      return e.kind == cut.kind && ++seen == cut.nth;
+    };
+  }
+  return f;
 }
 
 util::Result<Options> parse_options(std::string_view text) {

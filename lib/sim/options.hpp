@@ -23,6 +23,12 @@ inline constexpr std::int64_t k_default_drift_step_s = 37;
 inline constexpr util::Duration k_default_swap = std::chrono::seconds(3);
 inline constexpr util::Duration k_min_default_gap = std::chrono::milliseconds(500);
 
+// cut=EVENT[/N]: the power fails once, at the N-th DiagEvent of that kind (1-based).
+struct PowerCut {
+  DiagEvent::Kind kind = DiagEvent::Kind::erase_started;
+  int nth = 1;
+};
+
 struct Options {
   BatteryConfig battery;      // pack 1; the others derive from it (pack_configs)
   std::uint32_t bitrate = 0;  // pace the virtual bus like a real one; 0 = no wire time
@@ -34,7 +40,15 @@ struct Options {
   std::optional<util::Duration> gap;    // bench: silence between two packs
   bool loop = false;                    // bench: after pack N, pack 1 again
   std::optional<std::int64_t> drift_s;  // drift=S as given
+  // Faults of the diagnostic channel, for every pack (DiagFaults; 0 = none).
+  int lose_response = 0;    // lose=N: the N-th UDS response is not sent
+  int corrupt_block = 0;    // corrupt=N: the N-th downloaded block is written with a flipped bit
+  int reset_at_block = 0;   // resetblock=N: the pack restarts on receiving the N-th block
+  std::optional<PowerCut> power_cut;  // cut=EVENT[/N]: a power cut at the N-th such event
 };
+
+// The DiagFaults these options ask for (the power cut happens once).
+DiagFaults diag_faults(const Options& options);
 
 struct OptionHelp {
   std::string_view key;

@@ -34,6 +34,8 @@ struct Counters {
   int retries = 0;
   int pending = 0;      // 0x78 responses seen
   int negative = 0;     // negative responses (0x78 excluded)
+  int ignored = 0;      // responses to another service (or late repeats of the previous answer)
+  int lost = 0;         // tries that got no response at all within P2
 };
 
 struct DownloadGrant {
@@ -73,10 +75,25 @@ public:
   isotp::Link& link() { return m_link; }
 
 private:
+  enum class Verdict { answer, ignore, malformed };
+  // Waits until `deadline` for the next message, in slices of at most 100 ms when a cancel
+  // check is set.
+  util::Result<std::optional<std::vector<std::uint8_t>>> next_message(util::TimePoint deadline);
+  // What a positive response to `request` looks like: its echo of the request.
+  Verdict judge(std::span<const std::uint8_t> request, std::span<const std::uint8_t> response) const;
+  // request() without the bookkeeping of repeated requests; m_sends counts its sends.
+  util::Result<std::vector<std::uint8_t>> exchange(std::span<const std::uint8_t> request);
+  util::Error no_answer(std::uint8_t sid, int tries) const;
+  util::Result<DownloadGrant> request_transfer(Sid sid, std::uint32_t address, std::uint32_t size);
+
   isotp::Link& m_link;
   Options m_options;
   Counters m_counters;
   util::TimePoint m_last_request{};
+  // The last request that was sent more than once: a late second answer to it may still come
+  // during a later request, and is ignored there rather than taken for a wrong answer.
+  std::vector<std::uint8_t> m_repeated;
+  int m_sends = 0;
 };
 
 }  // namespace uds
