@@ -21,7 +21,7 @@ _rocketctl_log_commands="dump"
 _rocketctl_log_dump_opts_arg="-o --output --format --since"
 _rocketctl_log_dump_opts_flag="--force"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop log bs stmin maxblock bootloader erase lose corrupt resetblock cut"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {
@@ -86,7 +86,7 @@ _rocketctl_complete_value() {
             if [[ $cur == *=* ]]; then
                 local key=${cur%%=*} val=${cur#*=}
                 case $key in
-                    standby | duplicate | loop)
+                    standby | duplicate | loop | bootloader)
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val") ;;
                     clock)
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "now" -- "$val") ;;

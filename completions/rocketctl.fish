@@ -100,7 +100,17 @@ function __rocketctl_sim_keys
         'bench=	N packs plugged in one at a time at address (1-1000)' \
         'swap=	bench: each pack present this long, e.g. 2s, 500ms (default 3s)' \
         'gap=	bench: silence between packs (default swap/2, at least 500ms)' \
-        'loop=	bench: after the last pack, start again with pack 1, 0 or 1'
+        'loop=	bench: after the last pack, start again with pack 1, 0 or 1' \
+        'log=	event log records at start, 0-2000 (default 42)' \
+        "bs=	diagnostic channel: block size of the BMS's flow control, 0-255 (default 32)" \
+        "stmin=	diagnostic channel: raw STmin byte of the BMS's flow control (default 0)" \
+        'maxblock=	maxNumberOfBlockLength for upload and download, 8-4095 (default 4095)' \
+        'bootloader=	start in the bootloader with no valid application, 0 or 1' \
+        'erase=	time the flash erase takes (default 1200ms)' \
+        'lose=	fault: the N-th UDS response is not sent' \
+        'corrupt=	fault: the N-th downloaded block is written with a flipped bit' \
+        'resetblock=	fault: the pack restarts on receiving the N-th downloaded block' \
+        'cut=	fault: the power fails once at EVENT[/N] (erase_started, erase_done, block, verified, reset)'
 end
 
 # Files ending in one of $argv (any case, e.g. .dbc) and directories, for --dbc, --report

@@ -16,6 +16,7 @@ import signal
 import struct
 import subprocess
 import tempfile
+import threading
 import unittest
 
 import openpyxl
@@ -384,10 +385,11 @@ class Interrupted(unittest.TestCase):
     after Ctrl-C not even a temporary one. The points are counted in frames of the upload
     seen in the -vv trace, not in wall-clock time."""
 
-    def dump_until(self, d, fmt, frames, sig):
+    def dump_until(self, d, fmt, frames, sig, after=0.0):
         """Starts a dump to d/log.<fmt>, sends `sig` once `frames` upload frames have come
-        (None: after RequestTransferExit's answer, i.e. while the file is written) and
-        returns (exit status, the folder's names)."""
+        (None: once RequestTransferExit is answered, i.e. the read is over; `after` seconds
+        later, to fall while the file is written) and returns (exit status, target, the
+        folder's names)."""
         target = os.path.join(d, "log." + fmt)
         p = subprocess.Popen([ROCKETCTL, "-i", SLOW, "-vv", "log", "dump", "-o", target],
                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
@@ -403,27 +405,37 @@ class Interrupted(unittest.TestCase):
                 seen += 1
             end = payload[:4] == "0177"  # RequestTransferExit answered: the read is over
             if (frames is not None and seen >= frames) or (frames is None and end):
-                p.send_signal(sig)
+                if after:
+                    threading.Timer(after, p.send_signal, [sig]).start()
+                else:
+                    p.send_signal(sig)
                 sent = True
         rc = p.wait(timeout=120)
+        p.stderr.close()
         self.assertTrue(sent, "the signal was sent")
         return rc, target, sorted(os.listdir(d))
 
+    # Where the signal falls: after so many upload frames, or (None) after the read, plus a
+    # delay that lands it while the file is written or after it is renamed.
+    POINTS = (("xlsx", 1, 0), ("csv", 700, 0), ("json", 3000, 0), ("xlsx", None, 0),
+              ("xlsx", None, 0.02), ("json", None, 0.05), ("xlsx", None, 0.1))
+
     def test_ctrl_c_leaves_no_file_and_no_temporary(self):
-        for fmt, frames in (("xlsx", 1), ("csv", 700), ("json", 3000), ("xlsx", None)):
-            with self.subTest(format=fmt, frames=frames), Dir() as d:
-                rc, target, names = self.dump_until(d, fmt, frames, signal.SIGINT)
+        for fmt, frames, after in self.POINTS:
+            with self.subTest(format=fmt, frames=frames, after=after), Dir() as d:
+                rc, target, names = self.dump_until(d, fmt, frames, signal.SIGINT, after)
                 if rc == 0:  # the signal came after the rename: a complete file
                     self.assertIsNone(frames)
                     self.assertEqual(names, [os.path.basename(target)])
+                    CHECK_WHOLE[fmt](target)
                     continue
                 self.assertEqual(rc, 130)
                 self.assertEqual(names, [], "nothing at all after Ctrl-C")
 
     def test_sigkill_never_leaves_a_partial_file(self):
-        for fmt, frames in (("csv", 1), ("xlsx", 1500), ("json", 4000), ("xlsx", None), ("csv", None)):
-            with self.subTest(format=fmt, frames=frames), Dir() as d:
-                rc, target, names = self.dump_until(d, fmt, frames, signal.SIGKILL)
+        for fmt, frames, after in self.POINTS + (("csv", 1500, 0), ("csv", None, 0.03)):
+            with self.subTest(format=fmt, frames=frames, after=after), Dir() as d:
+                rc, target, names = self.dump_until(d, fmt, frames, signal.SIGKILL, after)
                 if rc == 0:  # finished before the signal: the file is whole
                     self.assertIsNone(frames)
                     CHECK_WHOLE[fmt](target)
