@@ -15,6 +15,7 @@ ExitStatus exit_status_for(util::Errc code) {
     case util::Errc::lost: return k_exit_lost;
     case util::Errc::wrong_pack: return k_exit_wrong_pack;
     case util::Errc::verify_failed: return k_exit_verify;
+    case util::Errc::rejected: return k_exit_rejected;
   }
   return k_exit_protocol;
 }
@@ -32,6 +33,7 @@ const char* errc_name(util::Errc code) {
     case util::Errc::lost: return "lost";
     case util::Errc::wrong_pack: return "wrong_pack";
     case util::Errc::verify_failed: return "verify_failed";
+    case util::Errc::rejected: return "rejected";
   }
   return "error";
 }

@@ -18,6 +18,7 @@ enum ExitStatus : int {
   k_exit_lost = 9,         // the pack stopped answering part-way: check it and run again
   k_exit_wrong_pack = 10,  // another pack answered than --expect-serial names; nothing written
   k_exit_verify = 11,      // a change was accepted but the read-back differs
+  k_exit_rejected = 12,    // firmware image refused before anything was erased
   k_exit_interrupted = 130 // stopped by Ctrl-C / SIGTERM
 };
 

@@ -1,14 +1,12 @@
 // rocketctl sleep [--yes] [--expect-serial SERIAL]
 #include <cstdio>
-#include <iostream>
-
-#include <unistd.h>
 
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "exit_status.hpp"
 #include "render/format.hpp"
+#include "term.hpp"
 
 namespace cli {
 namespace {
@@ -18,17 +16,8 @@ struct SleepOptions {
   std::string expect_serial;
 };
 
-// Asks on the terminal; false unless the answer starts with y.
-bool confirm(const std::string& question) {
-  fmt::print(stderr, "{} [y/N] ", question);
-  std::fflush(stderr);
-  std::string answer;
-  if (!std::getline(std::cin, answer)) return false;
-  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
-}
-
 CommandResult run(App& app, const SleepOptions& o) {
-  const bool terminal = isatty(STDIN_FILENO) == 1;
+  const bool terminal = stdin_is_terminal();
   if (!o.yes && !terminal)
     return util::fail(util::Errc::usage,
                       "sleep asks for confirmation on a terminal; without one, add --yes");

@@ -1,13 +1,24 @@
 #include "term.hpp"
 
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <iostream>
 
 #include <unistd.h>
 
 namespace cli {
 
 bool stdout_is_terminal() { return isatty(STDOUT_FILENO) == 1; }
+bool stdin_is_terminal() { return isatty(STDIN_FILENO) == 1; }
+
+bool confirm(const std::string& question) {
+  std::fprintf(stderr, "%s [y/N] ", question.c_str());
+  std::fflush(stderr);
+  std::string answer;
+  if (!std::getline(std::cin, answer)) return false;
+  return !answer.empty() && (answer[0] == 'y' || answer[0] == 'Y');
+}
 
 Style Style::for_stdout() {
   const char* no_color = std::getenv("NO_COLOR");

@@ -21,5 +21,10 @@ private:
 };
 
 bool stdout_is_terminal();
+bool stdin_is_terminal();
+
+// Asks `question` on stderr and reads a line from stdin; true only for an answer starting
+// with y or Y (end of input: false).
+bool confirm(const std::string& question);
 
 }  // namespace cli

@@ -23,6 +23,7 @@ enum class Errc {
   lost,             // the BMS stopped answering part-way through a change: its outcome is unknown
   wrong_pack,       // another pack answered than the one the user named (--expect-serial)
   verify_failed,    // a change was accepted but reading it back shows something else
+  rejected,         // the tool refuses before changing anything: a firmware image that does not fit
 };
 
 struct Error {

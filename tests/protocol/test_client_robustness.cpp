@@ -107,7 +107,7 @@ TEST_CASE("an answer after one lost request arrives on the retry", "[protocol][c
   CHECK(b.client->counters().retries == 1);
 }
 
-TEST_CASE("NAK busy is waited out like no answer; other NAKs are typed errors", "[protocol][client]") {
+TEST_CASE("NAK busy is waited out like no answer, other NAKs are typed errors", "[protocol][client]") {
   PeerBench b;
   b.peer.command = 0x10;
   b.peer.answers = {{frame(0x187F4001, "10 03 00 00 00 00 00 00")},
@@ -142,7 +142,7 @@ TEST_CASE("session expiry: NAK 0x05 after 10 s idle, one reconnect, the request 
   CHECK(b.battery.stats().naks == 1);
 }
 
-TEST_CASE("a pack in standby answers nothing; SLEEP refused under load", "[protocol][client][standby]") {
+TEST_CASE("a pack in standby answers nothing, SLEEP refused under load", "[protocol][client][standby]") {
   sim::BatteryConfig loaded;
   loaded.current_ma = 501;
   Bench under_load(loaded);

@@ -85,7 +85,7 @@ TEST_CASE("settime --at sets that time", "[protocol][settime]") {
   CHECK(c->drift_after_s == 0);
 }
 
-TEST_CASE("settime with a maximum drift: within it nothing is written; beyond it the clock is set", "[protocol][settime]") {
+TEST_CASE("settime with a maximum drift: within it nothing is written, beyond it the clock is set", "[protocol][settime]") {
   sim::BatteryConfig close;
   close.clock = bms::Calendar{2026, 11, 24, 9, 0, 4};  // 4 s ahead of the computer
   Bench b(close);

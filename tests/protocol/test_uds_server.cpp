@@ -11,6 +11,7 @@
 #include "isotp/channel.hpp"
 #include "sim/battery.hpp"
 #include "sim/diag_log.hpp"
+#include "uds/client.hpp"
 #include "uds/nrc.hpp"
 #include "util/hex.hpp"
 
@@ -423,7 +424,7 @@ TEST_CASE("Diagnostic channel: the event log upload, byte for byte", "[sim][diag
   CHECK(rig.ask("37") == "77");
 }
 
-TEST_CASE("Diagnostic channel: the log records standby, waking, clock setting; a start logs nothing", "[sim][diag][log]") {
+TEST_CASE("Diagnostic channel: the log records standby, waking, clock setting, a start logs nothing", "[sim][diag][log]") {
   Rig rig;
   CHECK(rig.diag().log().size() == 42);
   REQUIRE(rig.connect() != "");
@@ -535,4 +536,46 @@ TEST_CASE("Diagnostic channel: a power cut at any step of an update can be recov
   CHECK(rig.diag().log().back().code == 0x16);
   CHECK(rig.diag().application_crc() == fw::crc32(image));
   CHECK_FALSE(seen.empty());
+}
+
+TEST_CASE("Diagnostic channel: the tool's own UDS client and log reader against the simulator", "[sim][diag][uds][log]") {
+  sim::BatteryConfig config;
+  config.diag.log_records = 2000;
+  Rig rig(config);
+  rig.battery.wake();  // not in standby: logs nothing
+  uds::Client client(rig.channel(0x40));
+  std::size_t last_done = 0;
+  auto log = bms::read_event_log(client, [&](std::size_t done, std::size_t total) {
+    CHECK(total == 32000);
+    last_done = done;
+  });
+  REQUIRE(log);
+  CHECK(log->layout.count == 2000);
+  CHECK(log->layout.capacity == 2000);
+  CHECK(log->layout.base == 0x40000000U);
+  CHECK(last_done == 32000);
+  CHECK(log->records == rig.diag().log());  // 8 blocks of 4093 bytes: counters 1-8
+
+  // A whole update through the client: 0x78 while erasing is waited through.
+  const auto image = sim::synthetic_image(3, {1, 6, 0}, 20000);
+  REQUIRE(client.session_control(0x02));
+  rig.connect_until(0x01, rig.now());
+  REQUIRE(client.unlock());
+  auto erased = client.start_routine(uds::k_routine_erase, u32s({}, {0x08004000, 0x1C000}));
+  REQUIRE(erased);
+  CHECK(erased->empty());
+  CHECK(client.counters().pending == 2);
+  auto grant = client.request_download(0x08004000, static_cast<std::uint32_t>(image.size()));
+  REQUIRE(grant);
+  CHECK(grant->max_block == 4095);
+  std::uint8_t counter = 1;
+  for (std::size_t at = 0; at < image.size(); at += 4093, ++counter)
+    REQUIRE(client.transfer_data(counter, std::span(image).subspan(at, std::min<std::size_t>(4093, image.size() - at))));
+  REQUIRE(client.transfer_exit());
+  auto verdict = client.start_routine(uds::k_routine_verify, u32s({}, {fw::crc32(image)}));
+  REQUIRE(verdict);
+  CHECK(hex(*verdict) == "00");
+  REQUIRE(client.ecu_reset());
+  rig.connect_until(0x00, rig.now());
+  CHECK(rig.connect() == "18014001#010A020301060000");
 }

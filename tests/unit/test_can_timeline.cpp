@@ -65,7 +65,7 @@ TEST_CASE("equal times run in the order they were scheduled", "[timeline]") {
   CHECK(order == expected);
 }
 
-TEST_CASE("actions may schedule more; the due ones run in the same run_due", "[timeline]") {
+TEST_CASE("actions may schedule more, the due ones run in the same run_due", "[timeline]") {
   can::Timeline tl;
   std::string log;
   tl.at(k_t0 + 1ms, [&] {

@@ -87,7 +87,7 @@ TEST_CASE("bench: the gap is at least 500 ms by default, gap= sets it", "[sim]")
   }
 }
 
-TEST_CASE("bench: a newly plugged pack starts with sessions closed; on_change reports", "[sim]") {
+TEST_CASE("bench: a newly plugged pack starts with sessions closed, on_change reports", "[sim]") {
   Rig rig("bench=2,swap=1s,gap=0ms,loop=1");
   std::vector<std::string> log;
   rig.fleet->bench()->on_change = [&](std::size_t i, bool plugged) {

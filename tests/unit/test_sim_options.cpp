@@ -7,7 +7,7 @@
 
 using namespace std::chrono_literals;
 
-TEST_CASE("parse_duration takes ms, s and min, with decimals; a unit is required", "[sim]") {
+TEST_CASE("parse_duration takes ms, s and min, with decimals, a unit is required", "[sim]") {
   CHECK(sim::parse_duration("500ms") == util::Duration(500ms));
   CHECK(sim::parse_duration("2s") == util::Duration(2s));
   CHECK(sim::parse_duration("1.5s") == util::Duration(1500ms));

@@ -53,7 +53,7 @@ TEST_CASE("pack k has the next serial and a clock drifted by k*37 s", "[sim]") {
   }
 }
 
-TEST_CASE("addresses= puts one pack at each address; drift= sets the step", "[sim]") {
+TEST_CASE("addresses= puts one pack at each address, drift= sets the step", "[sim]") {
   Rig rig("addresses=5/9,drift=-10,serial=PACK-099");
   auto packs = rig.fleet->batteries();
   REQUIRE(packs.size() == 2);

@@ -9,7 +9,7 @@
 
 using namespace std::chrono_literals;
 
-TEST_CASE("Runner serves a bench on a bus; its tick runs at least every 100 ms", "[sim]") {
+TEST_CASE("Runner serves a bench on a bus, its tick runs at least every 100 ms", "[sim]") {
   can::Hub hub;
   const util::TimePoint t0 = hub.clock().now();
   auto line = hub.open_port("line");
