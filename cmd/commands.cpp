@@ -10,6 +10,7 @@ const std::vector<CommandDef>& command_table() {
       {"cells", "Show every cell voltage, the max diff-voltage and balancing", setup_cells},
       {"faults", "Explain every status light that is not normal (exit 1 if any)", setup_faults},
       {"scan", "List every BMS on the bus; warn when two packs share an address", setup_scan},
+      {"log", "Read the pack's event log (log dump: print it or save it as xlsx, csv, json)", setup_log},
       {"settime", "Set the BMS clock from this computer's, and verify it", setup_settime},
       {"sleep", "Put the pack into standby (wake it by charging for 1-2 s)", setup_sleep},
       {"flash", "Update the pack's firmware; a failed update is finished by running it again", setup_flash},

@@ -2,7 +2,7 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan settime sleep simulate"
+_rocketctl_commands="status cells faults scan log settime sleep simulate"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
@@ -16,8 +16,12 @@ _rocketctl_sleep_opts_arg="--expect-serial"
 _rocketctl_sleep_opts_flag="-y --yes"
 _rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address"
 _rocketctl_simulate_opts_flag="--duplicate-address --bench-loop"
+# `log` has subcommands; `log dump` has options.
+_rocketctl_log_commands="dump"
+_rocketctl_log_dump_opts_arg="-o --output --format --since"
+_rocketctl_log_dump_opts_flag="--force"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop bs stmin maxblock log bootloader erase lose corrupt resetblock cut"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop log bs stmin maxblock bootloader erase lose corrupt resetblock cut"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {
@@ -33,7 +37,7 @@ _rocketctl_can_ifaces() {
 _rocketctl_takes_arg() {
     local o
     for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg \
-        $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg; do
+        $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg $_rocketctl_log_dump_opts_arg; do
         [[ $1 == "$o" ]] && return 0
     done
     return 1
@@ -58,6 +62,17 @@ _rocketctl_complete_value() {
         --report)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -X '!*.[cC][sS][vV]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --output)
+            # log dump -o: the formats it writes, and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[xX][lL][sS][xX]' -- "$cur"
+                compgen -f -X '!*.[cC][sS][vV]' -- "$cur"
+                compgen -f -X '!*.[jJ][sS][oO][nN]' -- "$cur"
+                compgen -d -- "$cur")
+            ;;
+        --format)
+            mapfile -t COMPREPLY < <(compgen -W "xlsx csv json" -- "$cur")
             ;;
         --at)
             # The computer's local time now, in the form --at takes, as a starting point.
@@ -170,9 +185,29 @@ _rocketctl() {
         ((i++))
     done
 
+    # A subcommand (`log dump`): the next word after the command that is not an option.
+    local subcommand=""
+    if [[ $command == log ]]; then
+        ((i++))
+        while ((i < cword)); do
+            word=${COMP_WORDS[i]}
+            if [[ $word == -* ]]; then
+                [[ $word != *=* ]] && _rocketctl_takes_arg "$word" && ((i++))
+            elif [[ $word != [:=] ]]; then
+                subcommand=$word
+                break
+            fi
+            ((i++))
+        done
+    fi
+
     if _rocketctl_takes_arg "$prev"; then
         # `--watch` has an optional value; every other option here needs one.
-        _rocketctl_complete_value "$prev" "$cur"
+        if [[ $command == log && $prev == -o ]]; then
+            _rocketctl_complete_value --output "$cur"  # log dump -o FILE, not simulate -o KEY=
+        else
+            _rocketctl_complete_value "$prev" "$cur"
+        fi
         return 0
     fi
 
@@ -194,6 +229,19 @@ _rocketctl() {
         settime) opts="$_rocketctl_settime_opts_arg $_rocketctl_settime_opts_flag" ;;
         sleep) opts="$_rocketctl_sleep_opts_arg $_rocketctl_sleep_opts_flag" ;;
         simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
+        log)
+            case $subcommand in
+                "")
+                    if [[ $cur != -* ]]; then
+                        mapfile -t COMPREPLY < <(compgen -W "$_rocketctl_log_commands" -- "$cur")
+                        return 0
+                    fi
+                    opts=""
+                    ;;
+                dump) opts="$_rocketctl_log_dump_opts_arg $_rocketctl_log_dump_opts_flag" ;;
+                *) return 0 ;;
+            esac
+            ;;
         *) return 0 ;;
     esac
     if [[ $cur == -* || -z $cur ]]; then

@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report
+            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
                 set skip 1
             case '-*'
             case '*'
@@ -25,6 +25,35 @@ end
 function __rocketctl_using_command
     set -l cmd (__rocketctl_command)
     and contains -- $cmd $argv
+end
+
+# The subcommand of a command that has them (`log dump`): the word after the command.
+function __rocketctl_subcommand
+    set -l tokens (commandline -opc)
+    set -e tokens[1]
+    set -l skip 0
+    set -l words
+    for t in $tokens
+        if test $skip -eq 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case -i --iface --address --timeout --lang --dbc -o --output --format --since
+                set skip 1
+            case '-*'
+            case '*'
+                set words $words $t
+        end
+    end
+    test (count $words) -ge 2; or return 1
+    echo $words[2]
+end
+
+# __rocketctl_using_subcommand log dump
+function __rocketctl_using_subcommand
+    __rocketctl_using_command $argv[1]; or return 1
+    test "$(__rocketctl_subcommand)" = $argv[2]
 end
 
 # CAN interfaces of this machine (network devices of type 280, ARPHRD_CAN), and the simulator.
@@ -72,26 +101,32 @@ function __rocketctl_sim_keys
         'swap=	bench: each pack present this long, e.g. 2s, 500ms (default 3s)' \
         'gap=	bench: silence between packs (default swap/2, at least 500ms)' \
         'loop=	bench: after the last pack, start again with pack 1, 0 or 1' \
-        "bs=	diagnostic channel: block size of the BMS's flow control 0-255 (default 32)" \
+        'log=	event log records at start, 0-2000 (default 42)' \
+        "bs=	diagnostic channel: block size of the BMS's flow control, 0-255 (default 32)" \
         "stmin=	diagnostic channel: raw STmin byte of the BMS's flow control (default 0)" \
         'maxblock=	maxNumberOfBlockLength for upload and download, 8-4095 (default 4095)' \
-        'log=	event log records at start, 0-2000 (default 42)' \
         'bootloader=	start in the bootloader with no valid application, 0 or 1' \
         'erase=	time the flash erase takes (default 1200ms)' \
         'lose=	fault: the N-th UDS response is not sent' \
         'corrupt=	fault: the N-th downloaded block is written with a flipped bit' \
         'resetblock=	fault: the pack restarts on receiving the N-th downloaded block' \
-        'cut=	fault: the power fails once at the N-th erase_started, erase_done, block, verified or reset'
+        'cut=	fault: the power fails once at EVENT[/N] (erase_started, erase_done, block, verified, reset)'
 end
 
-# Files ending in $argv[1] (any case, e.g. .dbc) and directories, for --dbc and --report.
+# Files ending in one of $argv (any case, e.g. .dbc) and directories, for --dbc, --report
+# and log dump -o.
 function __rocketctl_files
     set -l cur (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
     for f in $cur*
         if test -d $f
             echo $f/
-        else if string match -qi -- "*$argv[1]" $f
-            echo $f
+        else
+            for ext in $argv
+                if string match -qi -- "*$ext" $f
+                    echo $f
+                    break
+                end
+            end
         end
     end
 end
@@ -110,6 +145,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a status -d "Show everything
 complete -c rocketctl -n 'not __rocketctl_command' -a cells -d 'Show every cell voltage, the max diff-voltage and balancing'
 complete -c rocketctl -n 'not __rocketctl_command' -a faults -d 'Explain every status light that is not normal'
 complete -c rocketctl -n 'not __rocketctl_command' -a scan -d 'List every BMS on the bus; warn when two packs share an address'
+complete -c rocketctl -n 'not __rocketctl_command' -a log -d "Read the pack's event log (log dump)"
 complete -c rocketctl -n 'not __rocketctl_command' -a settime -d "Set the BMS clock from this computer's, and verify it"
 complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack into standby (wake it by charging for 1-2 s)'
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
@@ -140,6 +176,13 @@ complete -c rocketctl -n '__rocketctl_using_command settime' -l all -d 'Every pa
 complete -c rocketctl -n '__rocketctl_using_command settime' -l auto -d 'Bench mode: calibrate each new pack plugged in until Ctrl-C'
 complete -c rocketctl -n '__rocketctl_using_command settime' -l count -x -d 'With --auto: stop after N packs'
 complete -c rocketctl -n '__rocketctl_using_command settime' -l report -x -a '(__rocketctl_files .csv)' -d 'With --auto: append one CSV row per pack to FILE'
+
+# log dump
+complete -c rocketctl -n '__rocketctl_using_command log; and not __rocketctl_subcommand' -a dump -d 'Read the whole event log: print it, or save it as .xlsx, .csv or .json'
+complete -c rocketctl -n '__rocketctl_using_subcommand log dump' -s o -l output -x -a '(__rocketctl_files .xlsx .csv .json)' -d 'Save to FILE, written whole or not at all'
+complete -c rocketctl -n '__rocketctl_using_subcommand log dump' -l format -x -a 'xlsx csv json' -d 'File format (default: from the name)'
+complete -c rocketctl -n '__rocketctl_using_subcommand log dump' -l force -d 'Replace FILE when it exists'
+complete -c rocketctl -n '__rocketctl_using_subcommand log dump' -l since -x -d 'Only records from DATE on (YYYY-MM-DD[THH:MM:SS], BMS time)'
 
 # sleep
 complete -c rocketctl -n '__rocketctl_using_command sleep' -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'

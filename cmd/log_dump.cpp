@@ -1,0 +1,224 @@
+// rocketctl log dump [-o FILE] [--format xlsx|csv|json] [--force] [--since DATE]
+// Reads the pack's whole event log over the diagnostic channel (§7) and prints it as a table
+// (or JSON), or saves it as a workbook, CSV or JSON file that appears only when complete.
+#include <algorithm>
+#include <cctype>
+#include <cstdio>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "commands.hpp"
+#include "exit_status.hpp"
+#include "render/event_log.hpp"
+#include "util/atomic_file.hpp"
+
+namespace cli {
+namespace {
+
+struct DumpOptions {
+  std::string output;
+  std::string format;
+  bool force = false;
+  std::string since;
+};
+
+enum class Format { table, json, csv, xlsx };
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// --format, else the extension of -o, else the table (or JSON with --json).
+util::Result<Format> choose_format(const DumpOptions& o, bool json) {
+  std::string name = lower(o.format);
+  if (name.empty() && !o.output.empty()) {
+    auto dot = o.output.rfind('.');
+    auto slash = o.output.rfind('/');
+    std::string ext = dot == std::string::npos || (slash != std::string::npos && dot < slash)
+                          ? std::string()
+                          : lower(o.output.substr(dot + 1));
+    if (ext != "xlsx" && ext != "csv" && ext != "json")
+      return util::fail(util::Errc::usage,
+                        fmt::format("-o {}: cannot tell the format from the name; end it in .xlsx, "
+                                    ".csv or .json, or add --format xlsx|csv|json", o.output));
+    name = ext;
+  }
+  if (name == "xlsx") {
+    if (o.output.empty())
+      return util::fail(util::Errc::usage, "--format xlsx writes a file: add -o FILE.xlsx");
+    return Format::xlsx;
+  }
+  if (name == "csv") return Format::csv;
+  if (name == "json") return Format::json;
+  return json ? Format::json : Format::table;
+}
+
+util::Result<std::optional<bms::Calendar>> parse_since(const std::string& text) {
+  if (text.empty()) return std::optional<bms::Calendar>{};
+  auto c = bms::parse_calendar(text.size() == 10 ? text + "T00:00:00" : text);
+  if (!c)
+    return util::fail(util::Errc::usage,
+                      fmt::format("--since {}: not a possible time; write 2020-10-17 or "
+                                  "2020-10-17T16:48:40 (BMS local time)", text));
+  return c;
+}
+
+// "reading the event log  [########............]  12.3 / 32.0 KiB  38 %" on stderr, redrawn
+// in place; only on a terminal and without -q.
+class ProgressBar {
+public:
+  explicit ProgressBar(bool on) : m_on(on) {}
+  ~ProgressBar() { finish(); }
+
+  void update(std::size_t done, std::size_t total) {
+    if (!m_on || total == 0) return;
+    const int pct = static_cast<int>(done * 100 / total);
+    if (pct == m_shown) return;
+    m_shown = pct;
+    constexpr int k_width = 30;
+    const int filled = pct * k_width / 100;
+    fmt::print(stderr, "\rreading the event log  [{}{}]  {:.1f} / {:.1f} KiB  {:3d} %",
+               std::string(static_cast<std::size_t>(filled), '#'),
+               std::string(static_cast<std::size_t>(k_width - filled), '.'), done / 1024.0,
+               total / 1024.0, pct);
+    std::fflush(stderr);
+    m_drawn = true;
+  }
+
+  void finish() {
+    if (m_drawn) fmt::print(stderr, "\r\x1b[K");
+    m_drawn = false;
+  }
+
+private:
+  bool m_on;
+  bool m_drawn = false;
+  int m_shown = -1;
+};
+
+util::Result<EventLogReport> read_report(App& app, const std::optional<bms::Calendar>& since) {
+  auto client = app.client();
+  if (!client) return tl::unexpected(client.error());
+  bms::Client& c = **client;
+  auto info = c.connect();  // the firmware; and it tells "no answer" before the long read
+  if (!info) return tl::unexpected(info.error());
+  auto serial = c.serial();
+  if (!serial) return tl::unexpected(serial.error());
+  auto uds = app.uds();
+  if (!uds) return tl::unexpected(uds.error());
+
+  ProgressBar bar(isatty(STDERR_FILENO) == 1 && !app.options.quiet);
+  auto log = bms::read_event_log(**uds, [&bar](std::size_t done, std::size_t total) {
+    bar.update(done, total);
+  });
+  bar.finish();
+  // Ctrl-C ends the read with whatever error the cut-short exchange gave; it is an interruption.
+  if (g_stop.load()) return util::fail(util::Errc::cancelled, "interrupted: nothing written");
+  if (!log) return util::with_context(log.error(), "reading the event log");
+
+  EventLogReport r;
+  r.interface = app.interface_name();
+  r.address = app.options.address;
+  r.serial = *serial;
+  r.firmware = info->firmware;
+  r.read_at = bms::local_now();
+  r.count = log->layout.count;
+  r.capacity = log->layout.capacity;
+  r.since = since;
+  r.rows = select_rows(log->records, since);
+  return r;
+}
+
+const char* format_name(Format f) {
+  switch (f) {
+    case Format::xlsx: return "xlsx";
+    case Format::csv: return "csv";
+    case Format::json: return "json";
+    case Format::table: return "table";
+  }
+  return "table";
+}
+
+// Writes the file under a temporary name and renames it when complete (util::AtomicFile).
+util::Result<void> save(const EventLogReport& r, Format format, const DumpOptions& o,
+                        const RenderContext& ctx) {
+  auto file = util::AtomicFile::create(o.output, o.force);
+  if (!file) return tl::unexpected(file.error());
+  util::Result<void> written;
+  if (format == Format::xlsx)
+    written = write_event_log_xlsx(r, ctx, file->temp_path());
+  else if (format == Format::csv)
+    written = file->write(event_log_csv(r, ctx));
+  else
+    written = file->write(event_log_json(r, ctx).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+  if (!written) return tl::unexpected(written.error());  // the temporary file goes with `file`
+  // Ctrl-C while writing: no file, as when it comes during the read.
+  if (g_stop.load()) return util::fail(util::Errc::cancelled, "interrupted: nothing written");
+  return file->commit();
+}
+
+CommandResult run_dump(App& app, const DumpOptions& o) {
+  // Everything that can be wrong with the command line is said before the long read.
+  auto since = parse_since(o.since);
+  if (!since) return tl::unexpected(since.error());
+  auto format = choose_format(o, app.options.json);
+  if (!format) return tl::unexpected(format.error());
+  if (o.output.empty() && o.force)
+    return util::fail(util::Errc::usage, "--force goes with -o FILE");
+  if (!o.output.empty())
+    if (auto ok = util::AtomicFile::check_target(o.output, o.force); !ok) return tl::unexpected(ok.error());
+  auto lang = app.lang();
+  if (!lang) return tl::unexpected(lang.error());
+  const RenderContext ctx{app.catalogue(), *lang, app.style()};
+
+  auto report = read_report(app, *since);
+  if (!report) return tl::unexpected(report.error());
+
+  if (o.output.empty()) {
+    if (*format == Format::json)
+      print_json_line(event_log_json(*report, ctx));
+    else if (*format == Format::csv)
+      fmt::print("{}", event_log_csv(*report, ctx));
+    else
+      fmt::print("{}", render_event_log(*report, ctx));
+    return k_exit_ok;
+  }
+  if (auto saved = save(*report, *format, o, ctx); !saved) return tl::unexpected(saved.error());
+  if (app.options.json) {
+    nlohmann::json j = event_log_json(*report, ctx);
+    j["file"] = o.output;
+    j["format"] = format_name(*format);
+    print_json_line(j);
+  } else {
+    fmt::print("Saved {} record{} of pack {} to {}\n", report->rows.size(),
+               report->rows.size() == 1 ? "" : "s", report->serial, o.output);
+  }
+  return k_exit_ok;
+}
+
+}  // namespace
+
+CommandRun setup_log(CLI::App& sub, App& app) {
+  sub.require_subcommand(1);
+  CLI::App* dump = sub.add_subcommand(
+      "dump", "Read the whole event log: print it, or save it with -o as .xlsx, .csv or .json");
+  auto o = std::make_shared<DumpOptions>();
+  dump->add_option("-o,--output", o->output,
+                   "Save to FILE (.xlsx, .csv or .json), written whole or not at all")
+      ->type_name("FILE");
+  dump->add_option("--format", o->format, "File format: xlsx, csv or json (default: from FILE's name)")
+      ->check(CLI::IsMember({"xlsx", "csv", "json"}, CLI::ignore_case).description(""))
+      ->type_name("FORMAT");
+  dump->add_flag("--force", o->force, "Replace FILE when it exists");
+  dump->add_option("--since", o->since, "Only records from DATE on (YYYY-MM-DD[THH:MM:SS], BMS time)")
+      ->type_name("DATE");
+  return [&app, o, dump]() -> CommandResult {
+    if (dump->parsed()) return run_dump(app, *o);
+    return util::fail(util::Errc::usage, "log needs a subcommand: log dump");
+  };
+}
+
+}  // namespace cli
