@@ -208,6 +208,12 @@ util::Result<std::unique_ptr<Bus>> SocketCanBus::open(const std::string& ifname,
   if (failed)
     return util::fail(Errc::interface_error,
                       fmt::format("cannot set up {}: {}: {}", ifname, failed, errno_text(errno)));
+  // Room for a whole ISO-TP message (585 frames of a 4095-byte one) arriving at once, as it
+  // does from a USB adapter's buffer or on vcan: best effort, since the limit above
+  // net.core.rmem_max needs CAP_NET_ADMIN.
+  constexpr int k_receive_buffer = 1 << 20;
+  if (!set_option(fd, SOL_SOCKET, SO_RCVBUFFORCE, k_receive_buffer))
+    set_option(fd, SOL_SOCKET, SO_RCVBUF, k_receive_buffer);
 
   sockaddr_can addr{};
   addr.can_family = AF_CAN;

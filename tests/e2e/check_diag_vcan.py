@@ -65,5 +65,11 @@ check(rc("status.rc") == 0, f"status exit 0 ({read('status.err').strip()})")
 status = json.loads(read("status.json") or "{}")
 check("1.5.0" in json.dumps(status), "status shows firmware 1.5.0")
 
+# 4. the full log
+check(rc("log2000.rc") == 0, f"log dump of 2000 records exit 0 ({read('log2000.err').strip()})")
+full = json.loads(read("log2000.json") or "{}").get("records", [])
+check(len(full) == 2000, f"2000 records read (got {len(full)})")
+check([r.get("number") for r in full] == list(range(1, 2001)), "numbered 1..2000 in order")
+
 print(f"{len(failures)} failure(s)")
 sys.exit(1 if failures else 0)

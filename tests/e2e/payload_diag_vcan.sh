@@ -3,14 +3,15 @@
 # `rocketctl simulate` on the same kernel CAN stack (candump records the whole conversation):
 #  1. `log dump` of the pack's event log to JSON on stdout and to log.csv / log.xlsx;
 #  2. `flash` of a 112 KiB image (version 1.5.0), progress as JSON lines;
-#  3. `status --json` afterwards shows the new version.
+#  3. `status --json` afterwards shows the new version;
+#  4. `log dump` of a full log of 2000 records.
 # check_diag_vcan.py judges what lands in the result dir.
 set -u
 R=${1:?result dir}
 BIN=$ROCKETCTL_BIN_DIR/cmd/rocketctl
 cd "$R" || exit 1
 
-candump -L vcan0 > diag.log 2> /dev/null &
+candump -L -r 16777216 vcan0 > diag.log 2> /dev/null &
 DUMP=$!
 "$BIN" simulate -i vcan0 -q &
 SIM=$!
@@ -33,5 +34,12 @@ echo "$start $end" > flash.time
 
 kill -INT $SIM; wait $SIM
 kill $DUMP; wait $DUMP 2>/dev/null
+
+# 4. a full log (2000 records: 32,000 bytes in 4095-byte blocks of 585 frames each)
+"$BIN" simulate -i vcan0 -q -o log=2000 &
+SIM=$!
+sleep 0.5
+"$BIN" -i vcan0 --json log dump > log2000.json 2> log2000.err; echo $? > log2000.rc
+kill -INT $SIM; wait $SIM
 
 /usr/bin/python3 "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_diag_vcan.py" "$R"
