@@ -13,6 +13,7 @@ const std::vector<CommandDef>& command_table() {
       {"log", "Read the pack's event log (log dump: print it or save it as xlsx, csv, json)", setup_log},
       {"settime", "Set the BMS clock from this computer's, and verify it", setup_settime},
       {"sleep", "Put the pack into standby (wake it by charging for 1-2 s)", setup_sleep},
+      {"flash", "Update the pack's firmware; a failed update is finished by running it again", setup_flash},
       {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
   };
   return k_commands;

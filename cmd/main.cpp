@@ -15,7 +15,8 @@ namespace {
 constexpr const char* k_footer = R"(Interfaces: can0 or socketcan:can0 (SocketCAN), sim or sim:KEY=VALUE,... (built-in simulated battery).
 Exit status: 0 all normal, 1 something not normal, 2 usage error, 3 no answer from the BMS,
 4 interface/adapter error, 5 refused by the BMS, 6 bus error, 7 malformed data, 8 file error,
-9 pack lost part-way, 10 another pack than --expect-serial, 11 read-back differs, 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
+9 pack lost part-way, 10 another pack than --expect-serial, 11 read-back differs,
+12 firmware image refused (nothing erased), 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
 
 // What to do next, for errors whose message alone does not say it.
 std::string hint_for(const util::Error& e, const cli::App& app) {

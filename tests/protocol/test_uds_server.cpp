@@ -424,7 +424,7 @@ TEST_CASE("Diagnostic channel: the event log upload, byte for byte", "[sim][diag
   CHECK(rig.ask("37") == "77");
 }
 
-TEST_CASE("Diagnostic channel: the log records standby, waking, clock setting, a start logs nothing", "[sim][diag][log]") {
+TEST_CASE("Diagnostic channel: the log records standby, waking and clock setting, a start logs nothing", "[sim][diag][log]") {
   Rig rig;
   CHECK(rig.diag().log().size() == 42);
   REQUIRE(rig.connect() != "");
