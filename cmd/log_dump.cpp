@@ -5,12 +5,11 @@
 #include <cctype>
 #include <cstdio>
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "progress.hpp"
 #include "render/event_log.hpp"
 #include "util/atomic_file.hpp"
 
@@ -66,39 +65,6 @@ util::Result<std::optional<bms::Calendar>> parse_since(const std::string& text) 
   return c;
 }
 
-// "reading the event log  [########............]  12.3 / 32.0 KiB  38 %" on stderr, redrawn
-// in place; only on a terminal and without -q.
-class ProgressBar {
-public:
-  explicit ProgressBar(bool on) : m_on(on) {}
-  ~ProgressBar() { finish(); }
-
-  void update(std::size_t done, std::size_t total) {
-    if (!m_on || total == 0) return;
-    const int pct = static_cast<int>(done * 100 / total);
-    if (pct == m_shown) return;
-    m_shown = pct;
-    constexpr int k_width = 30;
-    const int filled = pct * k_width / 100;
-    fmt::print(stderr, "\rreading the event log  [{}{}]  {:.1f} / {:.1f} KiB  {:3d} %",
-               std::string(static_cast<std::size_t>(filled), '#'),
-               std::string(static_cast<std::size_t>(k_width - filled), '.'), done / 1024.0,
-               total / 1024.0, pct);
-    std::fflush(stderr);
-    m_drawn = true;
-  }
-
-  void finish() {
-    if (m_drawn) fmt::print(stderr, "\r\x1b[K");
-    m_drawn = false;
-  }
-
-private:
-  bool m_on;
-  bool m_drawn = false;
-  int m_shown = -1;
-};
-
 util::Result<EventLogReport> read_report(App& app, const std::optional<bms::Calendar>& since) {
   auto client = app.client();
   if (!client) return tl::unexpected(client.error());
@@ -110,7 +76,7 @@ util::Result<EventLogReport> read_report(App& app, const std::optional<bms::Cale
   auto uds = app.uds();
   if (!uds) return tl::unexpected(uds.error());
 
-  ProgressBar bar(isatty(STDERR_FILENO) == 1 && !app.options.quiet);
+  ProgressBar bar("reading the event log", ProgressBar::wanted(app.options.quiet));
   auto log = bms::read_event_log(**uds, [&bar](std::size_t done, std::size_t total) {
     bar.update(done, total);
   });

@@ -117,7 +117,7 @@ TEST_CASE("event log csv: header, the worked record in words and numbers, escapi
   CHECK(unknown == "4,2020-10-17T16:50:40,unknown event 0x42,,,100.00,-327.68,0.000,0.000,-128,255\r");
 }
 
-TEST_CASE("event log csv: an empty log is a header line, Italian flag names are quoted as needed", "[log]") {
+TEST_CASE("event log csv: an empty log is a header line, and flag names follow --lang", "[log]") {
   CHECK(cli::event_log_csv(report({}, 0), context()) ==
         "number,time,event,flag,flag_name,pack_voltage_v,current_a,max_cell_v,min_cell_v,"
         "max_temp_c,rsoc_pct\r\n");
