@@ -9,6 +9,7 @@ documented. Run directly, it prints one fact a line:
     command status
     option - --iface arg        (global options: command "-")
     option status --watch flag
+    option log/dump --force flag   (a command's subcommand: "log dump")
     simkey cells
     exit 130
 """
@@ -138,6 +139,12 @@ def surface(binary):
         # --help is a global option; CLI11 repeats it for every command.
         s.options[c] = [o for o in opts if "--help" not in o.names]
         s.sim_keys += parse_sim_keys(sub.get("Options", []))
+        # A command's own subcommands (`log dump`): their options under "log dump", printed
+        # as "option log/dump --force flag" (one field, so it is never taken for "log").
+        for n in parse_commands(sub.get("Subcommands", [])):
+            nested = sections(run_help(binary, [c, n]))
+            s.options[f"{c} {n}"] = [o for o in parse_options(nested.get("Options", []))
+                                     if "--help" not in o.names]
     return s
 
 
@@ -150,7 +157,7 @@ def main():
     for c, opts in s.options.items():
         for o in opts:
             for n in o.names:
-                print("option", c, n, "arg" if o.takes_value else "flag")
+                print("option", c.replace(" ", "/"), n, "arg" if o.takes_value else "flag")
     for k in s.sim_keys:
         print("simkey", k)
     for e in s.exit_statuses:
