@@ -130,6 +130,13 @@ util::Result<EventLog> read_event_log(uds::Client& uds,
 
   const std::size_t total = static_cast<std::size_t>(layout->count) * k_record_size;
   auto grant = uds.request_upload(layout->base, static_cast<std::uint32_t>(total));
+  if (!grant && grant.error().code == util::Errc::refused &&
+      grant.error().detail == static_cast<int>(uds::Nrc::conditions_not_correct)) {
+    // Most likely our own upload, abandoned (Ctrl-C, a lost adapter): a session change ends
+    // a transfer (§12). Another tool's transfer refuses that too, and the error stands.
+    if (uds.session_control(0x01))
+      grant = uds.request_upload(layout->base, static_cast<std::uint32_t>(total));
+  }
   if (!grant) return util::with_context(grant.error(), "starting the event log upload");
 
   std::vector<std::uint8_t> data;

@@ -579,3 +579,24 @@ TEST_CASE("Diagnostic channel: the tool's own UDS client and log reader against 
   rig.connect_until(0x00, rig.now());
   CHECK(rig.connect() == "18014001#010A020301060000");
 }
+
+TEST_CASE("Diagnostic channel: a read abandoned mid-upload does not block the next one", "[sim][diag][uds][log]") {
+  Rig rig;
+  rig.battery.wake();
+  uds::Client first(rig.channel(0x40));
+  // An upload started and left after one block, as a killed `log dump` leaves it.
+  REQUIRE(first.request_upload(0x40000000, 42 * 16));
+  REQUIRE(first.transfer_data(0x01, {}));
+
+  // Another tool is refused while our transfer is open, and cannot end it for us.
+  uds::Client other(rig.channel(0x41));
+  auto refused = bms::read_event_log(other);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().detail == static_cast<int>(uds::Nrc::conditions_not_correct));
+
+  // The same tool's next read ends the stale transfer and reads everything.
+  uds::Client again(rig.channel(0x40));
+  auto log = bms::read_event_log(again);
+  REQUIRE(log);
+  CHECK(log->records == rig.diag().log());
+}
