@@ -197,7 +197,7 @@ CommandRun setup_flash(CLI::App& sub, App& app) {
   auto o = std::make_shared<FlashOptions>();
   sub.add_option("FILE", o->file, "Firmware image: raw .bin of the application area, or Intel HEX (.hex)")
       ->required()
-      ->type_name("FILE");
+      ->type_name("");
   sub.add_flag("-y,--yes", o->yes, "Do not ask for confirmation (required without a terminal)");
   sub.add_option("--expect-serial", o->expect_serial, "Refuse when another pack answers")->type_name("SERIAL");
   sub.add_flag("--dry-run", o->dry_run, "Check the image and the pack, change nothing");
