@@ -2,7 +2,7 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan log settime sleep simulate"
+_rocketctl_commands="status cells faults scan log settime sleep flash simulate"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
@@ -14,6 +14,9 @@ _rocketctl_settime_opts_arg="--at --max-drift --expect-serial --count --report"
 _rocketctl_settime_opts_flag="--all --auto"
 _rocketctl_sleep_opts_arg="--expect-serial"
 _rocketctl_sleep_opts_flag="-y --yes"
+# `flash FILE`: FILE is a .bin or .hex image.
+_rocketctl_flash_opts_arg="--expect-serial"
+_rocketctl_flash_opts_flag="-y --yes --dry-run --allow-downgrade --force"
 _rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address"
 _rocketctl_simulate_opts_flag="--duplicate-address --bench-loop"
 # `log` has subcommands; `log dump` has options.
@@ -37,7 +40,8 @@ _rocketctl_can_ifaces() {
 _rocketctl_takes_arg() {
     local o
     for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg \
-        $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg $_rocketctl_log_dump_opts_arg; do
+        $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg $_rocketctl_log_dump_opts_arg \
+        $_rocketctl_flash_opts_arg; do
         [[ $1 == "$o" ]] && return 0
     done
     return 1
@@ -73,6 +77,13 @@ _rocketctl_complete_value() {
             ;;
         --format)
             mapfile -t COMPREPLY < <(compgen -W "xlsx csv json" -- "$cur")
+            ;;
+        flash)
+            # flash FILE: firmware images, and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[bB][iI][nN]' -- "$cur"
+                compgen -f -X '!*.[hH][eE][xX]' -- "$cur"
+                compgen -d -- "$cur")
             ;;
         --at)
             # The computer's local time now, in the form --at takes, as a starting point.
@@ -185,14 +196,20 @@ _rocketctl() {
         ((i++))
     done
 
-    # A subcommand (`log dump`): the next word after the command that is not an option.
+    # A subcommand (`log dump`), or flash's FILE: the next word after the command that is
+    # not an option.
     local subcommand=""
-    if [[ $command == log ]]; then
+    if [[ $command == log || $command == flash ]]; then
         ((i++))
         while ((i < cword)); do
             word=${COMP_WORDS[i]}
             if [[ $word == -* ]]; then
-                [[ $word != *=* ]] && _rocketctl_takes_arg "$word" && ((i++))
+                if [[ $word != *=* ]] && _rocketctl_takes_arg "$word"; then
+                    ((i++))
+                    # --opt = value, and a value split at ':' or '='
+                    [[ ${COMP_WORDS[i]} == = ]] && ((i += 1))
+                    while ((i + 2 < cword)) && [[ ${COMP_WORDS[i+1]} == [:=] ]]; do ((i += 2)); done
+                fi
             elif [[ $word != [:=] ]]; then
                 subcommand=$word
                 break
@@ -228,6 +245,14 @@ _rocketctl() {
         scan) opts=$_rocketctl_scan_opts ;;
         settime) opts="$_rocketctl_settime_opts_arg $_rocketctl_settime_opts_flag" ;;
         sleep) opts="$_rocketctl_sleep_opts_arg $_rocketctl_sleep_opts_flag" ;;
+        flash)
+            # FILE first; once given, only options.
+            if [[ -z $subcommand && $cur != -* ]]; then
+                _rocketctl_complete_value flash "$cur"
+                return 0
+            fi
+            opts="$_rocketctl_flash_opts_arg $_rocketctl_flash_opts_flag"
+            ;;
         simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
         log)
             case $subcommand in

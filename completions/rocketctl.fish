@@ -27,7 +27,8 @@ function __rocketctl_using_command
     and contains -- $cmd $argv
 end
 
-# The subcommand of a command that has them (`log dump`): the word after the command.
+# The subcommand of a command that has them (`log dump`), or flash's FILE: the word after
+# the command.
 function __rocketctl_subcommand
     set -l tokens (commandline -opc)
     set -e tokens[1]
@@ -39,7 +40,7 @@ function __rocketctl_subcommand
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --output --format --since
+            case -i --iface --address --timeout --lang --dbc -o --output --format --since --expect-serial
                 set skip 1
             case '-*'
             case '*'
@@ -113,8 +114,8 @@ function __rocketctl_sim_keys
         'cut=	fault: the power fails once at EVENT[/N] (erase_started, erase_done, block, verified, reset)'
 end
 
-# Files ending in one of $argv (any case, e.g. .dbc) and directories, for --dbc, --report
-# and log dump -o.
+# Files ending in one of $argv (any case, e.g. .dbc) and directories, for --dbc, --report,
+# log dump -o and flash FILE.
 function __rocketctl_files
     set -l cur (string replace -r -- '^--[a-z-]+=' '' (commandline -ct))
     for f in $cur*
@@ -148,6 +149,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a scan -d 'List every BMS on
 complete -c rocketctl -n 'not __rocketctl_command' -a log -d "Read the pack's event log (log dump)"
 complete -c rocketctl -n 'not __rocketctl_command' -a settime -d "Set the BMS clock from this computer's, and verify it"
 complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack into standby (wake it by charging for 1-2 s)'
+complete -c rocketctl -n 'not __rocketctl_command' -a flash -d "Update the pack's firmware; a failed update is finished by running it again"
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
 
 # Global options (accepted before and after the command)
@@ -187,6 +189,14 @@ complete -c rocketctl -n '__rocketctl_using_subcommand log dump' -l since -x -d 
 # sleep
 complete -c rocketctl -n '__rocketctl_using_command sleep' -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'
 complete -c rocketctl -n '__rocketctl_using_command sleep' -l expect-serial -x -d 'Refuse when another pack answers'
+
+# flash FILE
+complete -c rocketctl -n '__rocketctl_using_command flash; and not __rocketctl_subcommand' -a '(__rocketctl_files .bin .hex)'
+complete -c rocketctl -n '__rocketctl_using_command flash' -s y -l yes -d 'Do not ask for confirmation (required without a terminal)'
+complete -c rocketctl -n '__rocketctl_using_command flash' -l expect-serial -x -d 'Refuse when another pack answers'
+complete -c rocketctl -n '__rocketctl_using_command flash' -l dry-run -d 'Check the image and the pack, change nothing'
+complete -c rocketctl -n '__rocketctl_using_command flash' -l allow-downgrade -d 'Accept an image older than the running firmware'
+complete -c rocketctl -n '__rocketctl_using_command flash' -l force -d 'Accept an image of the version already running'
 
 # simulate
 complete -c rocketctl -n '__rocketctl_using_command simulate' -s o -l option -x -a '(__rocketctl_sim_keys)' -d 'Set a battery option KEY=VALUE (repeatable)'
