@@ -46,6 +46,8 @@ class SocketCanBus final : public Bus {
   }
   // Frames the kernel dropped because this socket's receive queue was full (cumulative).
   std::uint32_t dropped() const { return m_dropped; }
+  // The raw socket, for socket options the bus does not set itself (tests shrink its queue).
+  int native_handle() const { return m_fd; }
 
  private:
   SocketCanBus(int fd, std::string name);

@@ -163,6 +163,9 @@ TEST_CASE("frames lost in a full socket queue are reported as rx_overflow", "[um
   auto a = open_bus("vcan0");
   auto b = open_bus("vcan0");
   auto* sb = dynamic_cast<can::SocketCanBus*>(b.get());
+  // The bus asks for room for a whole ISO-TP message; a small queue makes the loss certain.
+  const int small = 4096;
+  REQUIRE(::setsockopt(sb->native_handle(), SOL_SOCKET, SO_RCVBUF, &small, sizeof small) == 0);
   const can::Frame f = can::make_frame(0x18104001, std::array<std::uint8_t, 8>{});
   constexpr int k_sent = 1000;
   for (int i = 0; i < k_sent; ++i) REQUIRE(a->send(f, a->clock().now() + 1s));
