@@ -235,9 +235,14 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
   for (std::size_t at = 0; at < size; at += chunk) {
     const std::size_t n = std::min(chunk, size - at);
     auto r = m_uds.transfer_data(counter, std::span(image.bytes).subspan(at, n));
-    if (!r)
-      return util::with_context(r.error(), fmt::format("sending block {} (bytes {}-{})", result.blocks + 1, at,
-                                                       at + n - 1));
+    if (!r) {
+      util::Error e = r.error();
+      // A bootloader that restarted under us (a power cut) has forgotten the download and
+      // answers 0x24: say so, rather than "request sequence error".
+      if (is_nrc(e, uds::Nrc::sequence_error) || e.code == util::Errc::no_answer)
+        e = {util::Errc::lost, "the pack restarted during the transfer (did it lose power?); " + e.message, e.detail};
+      return util::with_context(e, fmt::format("sending block {} (bytes {}-{})", result.blocks + 1, at, at + n - 1));
+    }
     ++result.blocks;
     counter = static_cast<std::uint8_t>(counter + 1);  // 0xFF wraps to 0x00 (§6.1)
     report(FlashStep::transfer, false, at + n, size);

@@ -126,6 +126,13 @@ class Flash(unittest.TestCase):
         self.assertIsNone(lines[0]["from_version"])
         self.assertEqual(lines[-1]["version"], "1.5.0")
 
+    def test_a_power_cut_mid_transfer_is_a_lost_pack_with_the_command_to_finish(self):
+        r = run("-i", "sim:cut=block/3", "flash", self.image(size=48 * 1024), "--yes", timeout=60)
+        self.assertEqual(r.returncode, 9, r.stderr)
+        self.assertIn("restarted during the transfer", r.stderr)
+        self.assertIn("safe in bootloader mode", r.stderr)
+        self.assertIn("flash " + str(self.tmp / "new.bin") + " --yes", r.stderr)
+
     def test_no_answer_is_exit_3(self):
         r = run("-i", "sim:standby=1", "flash", self.image(), "--yes", timeout=60)
         self.assertEqual(r.returncode, 3, r.stderr)
