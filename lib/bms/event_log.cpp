@@ -6,17 +6,13 @@
 
 #include <fmt/format.h>
 
+#include "util/bytes.hpp"
+
 namespace bms {
 namespace {
 
-std::uint16_t be16(std::span<const std::uint8_t> b, std::size_t at) {
-  return static_cast<std::uint16_t>(b[at] << 8 | b[at + 1]);
-}
-
-std::uint32_t be32(std::span<const std::uint8_t> b, std::size_t at) {
-  return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 |
-         b[at + 3];
-}
+using util::get_be16;
+using util::get_be32;
 
 void put16(std::uint8_t* out, std::uint16_t v) {
   out[0] = static_cast<std::uint8_t>(v >> 8);
@@ -67,14 +63,14 @@ std::string event_key(std::uint8_t code) {
 
 EventRecord decode_record(std::span<const std::uint8_t, k_record_size> b) {
   EventRecord r;
-  r.time_s = be32(b, 0);
+  r.time_s = get_be32(b, 0);
   r.code = b[4];
   // 0xFF = no flag. Kept for any code, so that encode_record gives back the same bytes.
   if (b[5] != 0xFF) r.flag = b[5];
-  r.voltage_mv = std::int64_t{be16(b, 6)} * 10;
-  r.current_ma = std::int64_t{static_cast<std::int16_t>(be16(b, 8))} * 10;
-  r.max_cell_mv = be16(b, 10);
-  r.min_cell_mv = be16(b, 12);
+  r.voltage_mv = std::int64_t{get_be16(b, 6)} * 10;
+  r.current_ma = std::int64_t{static_cast<std::int16_t>(get_be16(b, 8))} * 10;
+  r.max_cell_mv = get_be16(b, 10);
+  r.min_cell_mv = get_be16(b, 12);
   r.max_temp_c = static_cast<std::int8_t>(b[14]);
   r.rsoc_pct = b[15];
   return r;
@@ -105,10 +101,10 @@ util::Result<LogLayout> decode_layout(std::span<const std::uint8_t> d) {
     return util::fail(util::Errc::malformed,
                       fmt::format("event log layout (DID F1A0) of {} bytes, expected 9", d.size()));
   LogLayout layout;
-  layout.count = be16(d, 0);
-  layout.capacity = be16(d, 2);
+  layout.count = get_be16(d, 0);
+  layout.capacity = get_be16(d, 2);
   layout.record_size = d[4];
-  layout.base = be32(d, 5);
+  layout.base = get_be32(d, 5);
   return layout;
 }
 

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "util/bytes.hpp"
+
 namespace bms {
 namespace {
 
@@ -14,15 +16,6 @@ constexpr int k_min_rsoc_pct = 20;
 // The tool keeps its blocks at 4095 bytes whatever the BMS allows (§12); SID and counter
 // take two of them.
 constexpr std::size_t k_max_request = 4095;
-
-void put_u32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
-
-std::uint32_t get_u32(const std::vector<std::uint8_t>& d, std::size_t at) {
-  return std::uint32_t{d[at]} << 24 | std::uint32_t{d[at + 1]} << 16 | std::uint32_t{d[at + 2]} << 8 |
-         d[at + 3];
-}
 
 std::optional<fw::Version> version_of(const std::vector<std::uint8_t>& d) {
   if (d.size() < 3 || (d[0] == 0xFF && d[1] == 0xFF && d[2] == 0xFF)) return std::nullopt;
@@ -104,7 +97,7 @@ util::Result<PackState> Flasher::inspect() {
   if (area->size() != 8)
     return util::fail(util::Errc::malformed,
                       fmt::format("DID F1A1 has {} bytes, not 8 (start u32, size u32)", area->size()));
-  pack.area = {get_u32(*area, 0), get_u32(*area, 4)};
+  pack.area = {util::get_be32(*area, 0), util::get_be32(*area, 4)};
 
   auto hw = m_uds.read_did(uds::k_did_hw_revision);
   if (!hw) return util::with_context(hw.error(), "reading the hardware revision (DID F193)");
@@ -199,7 +192,7 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
     if (!hw) return util::with_context(hw.error(), "reading the hardware revision (DID F193)");
     if (area->size() != 8 || hw->size() != 1)
       return util::fail(util::Errc::malformed, "the bootloader's DID F1A1 or F193 has the wrong length");
-    const fw::Area boot_area{get_u32(*area, 0), get_u32(*area, 4)};
+    const fw::Area boot_area{util::get_be32(*area, 0), util::get_be32(*area, 4)};
     if (auto why = fw::check(image, boot_area, (*hw)[0]))
       return util::fail(util::Errc::rejected, "the bootloader reports another pack: " + *why);
   }
@@ -210,8 +203,8 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
   m_erased = true;
   {
     std::vector<std::uint8_t> range;
-    put_u32(range, pack.area.start);
-    put_u32(range, pack.area.size);
+    util::put_be32(range, pack.area.start);
+    util::put_be32(range, pack.area.size);
     auto r = m_uds.start_routine(uds::k_routine_erase, range);
     if (!r) return util::with_context(r.error(), "erasing the application area");
   }
@@ -258,7 +251,7 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
   report(FlashStep::verify, false);
   {
     std::vector<std::uint8_t> crc;
-    put_u32(crc, result.crc);
+    util::put_be32(crc, result.crc);
     auto r = m_uds.start_routine(uds::k_routine_verify, crc);
     if (!r) {
       if (is_nrc(r.error(), uds::Nrc::programming_failure))

@@ -8,6 +8,7 @@
 #include "sim/diag_log.hpp"
 #include "sim/diagnostics.hpp"
 #include "uds/nrc.hpp"
+#include "util/bytes.hpp"
 
 namespace sim {
 namespace {
@@ -44,17 +45,9 @@ Outcome positive(Sid sid, Bytes data, bool suppress = false, Then then = Then::n
   return o;
 }
 
-void put_u16(Bytes& out, std::uint32_t v) {
-  out.push_back(static_cast<std::uint8_t>(v >> 8));
-  out.push_back(static_cast<std::uint8_t>(v));
-}
-void put_u32(Bytes& out, std::uint32_t v) {
-  put_u16(out, v >> 16);
-  put_u16(out, v & 0xFFFF);
-}
-std::uint32_t get_u32(std::span<const std::uint8_t> b, std::size_t at) {
-  return std::uint32_t{b[at]} << 24 | std::uint32_t{b[at + 1]} << 16 | std::uint32_t{b[at + 2]} << 8 | b[at + 3];
-}
+using util::get_be32;
+using util::put_be16;
+using util::put_be32;
 void put_version(Bytes& out, const bms::FirmwareVersion& v) {
   out.push_back(static_cast<std::uint8_t>(v.major));
   out.push_back(static_cast<std::uint8_t>(v.minor));
@@ -204,14 +197,14 @@ UdsServer::Outcome UdsServer::read_did(std::uint8_t tool, std::span<const std::u
       data.push_back(static_cast<std::uint8_t>(m_battery.hardware_revision));
       break;
     case uds::k_did_event_log:
-      put_u16(data, static_cast<std::uint32_t>(m_log.size()));
-      put_u16(data, static_cast<std::uint32_t>(m_config.log_capacity));
+      put_be16(data, static_cast<std::uint16_t>(m_log.size()));
+      put_be16(data, static_cast<std::uint16_t>(m_config.log_capacity));
       data.push_back(static_cast<std::uint8_t>(bms::k_record_size));
-      put_u32(data, m_config.log_base);
+      put_be32(data, m_config.log_base);
       break;
     case uds::k_did_app_area:
-      put_u32(data, m_config.area.start);
-      put_u32(data, m_config.area.size);
+      put_be32(data, m_config.area.start);
+      put_be32(data, m_config.area.size);
       break;
     default:
       return negative(sid, Nrc::out_of_range);
@@ -235,19 +228,19 @@ UdsServer::Outcome UdsServer::security_access(std::uint8_t tool, std::span<const
   if (level == k_request_seed) {
     Bytes data{k_request_seed};
     if (m_ram.unlocked) {
-      put_u32(data, 0);
+      put_be32(data, 0);
       return positive(sid, std::move(data), suppress);
     }
     const std::uint32_t seed = next_seed();
     m_ram.seed = seed;
     m_ram.seed_tool = tool;
-    put_u32(data, seed);
+    put_be32(data, seed);
     return positive(sid, std::move(data), suppress);
   }
   if (!m_ram.seed || m_ram.seed_tool != tool) return negative(sid, Nrc::sequence_error);
   const std::uint32_t expected = uds::security_key(*m_ram.seed);
   m_ram.seed.reset();  // used up by one key, right or wrong
-  if (get_u32(req, 2) != expected) {
+  if (get_be32(req, 2) != expected) {
     if (++m_ram.wrong_keys < k_attempts) return negative(sid, Nrc::invalid_key);
     m_ram.wrong_keys = 0;
     m_lockout_until = now + m_config.lockout;
@@ -268,7 +261,7 @@ UdsServer::Outcome UdsServer::routine_control(std::uint8_t tool, std::span<const
   if (rid != uds::k_routine_erase && rid != uds::k_routine_verify) return negative(sid, Nrc::out_of_range);
   const bool erase = rid == uds::k_routine_erase;
   if (req.size() != (erase ? 12U : 8U)) return negative(sid, Nrc::wrong_length);
-  if (erase && (get_u32(req, 4) != m_config.area.start || get_u32(req, 8) != m_config.area.size))
+  if (erase && (get_be32(req, 4) != m_config.area.start || get_be32(req, 8) != m_config.area.size))
     return negative(sid, Nrc::out_of_range);  // the erase names the whole area (§12)
   if (!m_ram.unlocked) return negative(sid, Nrc::security_denied);
   if (busy_for(tool) || !programming_allowed()) return negative(sid, Nrc::conditions_not_correct);
@@ -284,7 +277,7 @@ UdsServer::Outcome UdsServer::routine_control(std::uint8_t tool, std::span<const
     return o;
   }
   if (!m_ram.downloaded) return negative(sid, Nrc::sequence_error);
-  switch (m_flash.verify(*m_ram.downloaded, get_u32(req, 4), m_battery.hardware_revision)) {
+  switch (m_flash.verify(*m_ram.downloaded, get_be32(req, 4), m_battery.hardware_revision)) {
     case Flash::Verdict::valid:
       return positive(sid, {k_start_routine, req[2], req[3], 0x00}, suppress, Then::verified);
     case Flash::Verdict::crc_mismatch:
@@ -310,8 +303,8 @@ UdsServer::Outcome UdsServer::request_download(std::uint8_t tool, std::span<cons
   if (req.size() < 3) return negative(sid, Nrc::wrong_length);
   if (req[2] != k_address_and_length_format) return negative(sid, Nrc::out_of_range);
   if (req.size() != 11) return negative(sid, Nrc::wrong_length);
-  const std::uint32_t address = get_u32(req, 3);
-  const std::uint32_t size = get_u32(req, 7);
+  const std::uint32_t address = get_be32(req, 3);
+  const std::uint32_t size = get_be32(req, 7);
   if (req[1] != 0x00 || address != m_config.area.start || size == 0 || size > m_config.area.size)
     return negative(sid, Nrc::out_of_range);
   if (!m_ram.unlocked) return negative(sid, Nrc::security_denied);
@@ -320,11 +313,17 @@ UdsServer::Outcome UdsServer::request_download(std::uint8_t tool, std::span<cons
   if (!m_flash.erased()) return negative(sid, Nrc::transfer_not_accepted);
   m_ram.download = Download{size, 0};
   m_ram.downloaded.reset();
+  return start_transfer(sid, tool);
+}
+
+// The common end of RequestDownload and RequestUpload: counters from 1, the tool owns the
+// channel, and the answer grants maxNumberOfBlockLength.
+UdsServer::Outcome UdsServer::start_transfer(uds::Sid sid, std::uint8_t tool) {
   m_ram.next_counter = 1;
   m_ram.last_counter.reset();
   m_ram.owner = tool;
   Bytes data{k_length_format};
-  put_u16(data, static_cast<std::uint32_t>(m_config.max_block));
+  put_be16(data, static_cast<std::uint16_t>(m_config.max_block));
   return positive(sid, std::move(data));
 }
 
@@ -333,8 +332,8 @@ UdsServer::Outcome UdsServer::request_upload(std::uint8_t tool, std::span<const 
   if (req.size() < 3) return negative(sid, Nrc::wrong_length);
   if (req[2] != k_address_and_length_format) return negative(sid, Nrc::out_of_range);
   if (req.size() != 11) return negative(sid, Nrc::wrong_length);
-  const std::uint64_t address = get_u32(req, 3);
-  const std::uint64_t size = get_u32(req, 7);
+  const std::uint64_t address = get_be32(req, 3);
+  const std::uint64_t size = get_be32(req, 7);
   const std::uint64_t end = std::uint64_t{m_config.log_base} + m_log.size() * bms::k_record_size;
   if (req[1] != 0x00 || size == 0 || address < m_config.log_base || address + size > end)
     return negative(sid, Nrc::out_of_range);
@@ -344,12 +343,7 @@ UdsServer::Outcome UdsServer::request_upload(std::uint8_t tool, std::span<const 
   Upload up;
   up.data.assign(all.begin() + begin, all.begin() + begin + static_cast<long>(size));
   m_ram.upload = std::move(up);
-  m_ram.next_counter = 1;
-  m_ram.last_counter.reset();
-  m_ram.owner = tool;
-  Bytes data{k_length_format};
-  put_u16(data, static_cast<std::uint32_t>(m_config.max_block));
-  return positive(sid, std::move(data));
+  return start_transfer(sid, tool);
 }
 
 UdsServer::Outcome UdsServer::transfer_data(std::uint8_t tool, std::span<const std::uint8_t> req) {

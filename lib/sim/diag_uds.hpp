@@ -106,6 +106,7 @@ private:
   Outcome routine_control(std::uint8_t tool, std::span<const std::uint8_t> req);
   Outcome request_download(std::uint8_t tool, std::span<const std::uint8_t> req);
   Outcome request_upload(std::uint8_t tool, std::span<const std::uint8_t> req);
+  Outcome start_transfer(uds::Sid sid, std::uint8_t tool);
   Outcome transfer_data(std::uint8_t tool, std::span<const std::uint8_t> req);
   Outcome transfer_exit(std::uint8_t tool, std::span<const std::uint8_t> req);
   Outcome tester_present(std::uint8_t tool, std::span<const std::uint8_t> req);

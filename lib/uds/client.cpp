@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "util/bytes.hpp"
 #include "util/hex.hpp"
 
 namespace uds {
@@ -53,13 +54,6 @@ long long to_ms(util::Duration d) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
 }
 
-std::uint32_t be32(std::span<const std::uint8_t> b) {
-  return std::uint32_t{b[0]} << 24 | std::uint32_t{b[1]} << 16 | std::uint32_t{b[2]} << 8 | b[3];
-}
-
-void put_be32(std::vector<std::uint8_t>& out, std::uint32_t v) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<std::uint8_t>(v >> shift));
-}
 
 util::Error refused(std::uint8_t sid, std::uint8_t nrc) {
   std::string message = fmt::format("{} refused: {}", service_name(sid), nrc_name(nrc));
@@ -245,10 +239,10 @@ util::Result<void> Client::unlock() {
     return util::fail(util::Errc::malformed,
                       fmt::format("SecurityAccess: the seed is not 4 bytes: {}",
                                   util::to_hex(*seed_rsp, ' ')));
-  const std::uint32_t seed = be32(std::span(*seed_rsp).subspan(2, 4));
+  const std::uint32_t seed = util::get_be32(*seed_rsp, 2);
   if (seed == 0) return {};  // §6.3: already unlocked
   std::vector<std::uint8_t> key_req{sa, 0x02};
-  put_be32(key_req, security_key(seed));
+  util::put_be32(key_req, security_key(seed));
   auto key_rsp = request(key_req);
   if (!key_rsp) return tl::unexpected(key_rsp.error());
   return {};
@@ -268,8 +262,8 @@ util::Result<DownloadGrant> Client::request_transfer(Sid sid, std::uint32_t addr
                                                      std::uint32_t size) {
   // dataFormatIdentifier 0x00 (no compression or encryption), addressAndLengthFormat 0x44.
   std::vector<std::uint8_t> req{static_cast<std::uint8_t>(sid), 0x00, 0x44};
-  put_be32(req, address);
-  put_be32(req, size);
+  util::put_be32(req, address);
+  util::put_be32(req, size);
   auto r = request(req);
   if (!r) return tl::unexpected(r.error());
   // 74/75, lengthFormatIdentifier (high nibble: bytes of maxNumberOfBlockLength), the length.
