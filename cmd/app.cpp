@@ -42,7 +42,7 @@ util::Result<std::unique_ptr<can::Bus>> App::open(std::vector<can::Filter> filte
     if (!bus) return tl::unexpected(bus.error());
     return std::unique_ptr<can::Bus>(std::move(*bus));
   }
-  return can::open_socketcan(*name, std::move(filters));
+  return can::open_interface(*name, std::move(filters));
 }
 
 util::Result<can::Bus*> App::bus() {

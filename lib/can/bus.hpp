@@ -2,6 +2,7 @@
 // The one bus interface every transport implements (SocketCAN, the virtual hub, ECAN).
 // Deadlines, not durations, pass through every layer unchanged.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -12,6 +13,13 @@
 #include "util/result.hpp"
 
 namespace can {
+
+// What a controller says about itself, when the transport can ask it (rocketctl doctor).
+struct ControllerStatus {
+  std::string state;  // "ERROR-ACTIVE", "ERROR-WARNING", "ERROR-PASSIVE", "BUS-OFF"; "" unknown
+  std::optional<int> tx_errors, rx_errors;  // the CAN error counters, when reported
+  std::optional<std::uint32_t> bitrate;     // bit/s, when the transport knows it
+};
 
 // Accepts extended-id data frames with (id & mask) == (filter.id & mask).
 struct Filter {
@@ -40,6 +48,15 @@ public:
 
   // The interface name as the user gave it: "can0", "sim".
   virtual const std::string& name() const = 0;
+
+  // The transport's receive time (wall clock) of the last frame or fault receive() returned:
+  // the kernel's for SocketCAN, the adapter's for ECAN; nullopt when it gives none.
+  virtual std::optional<std::chrono::system_clock::time_point> last_timestamp() const {
+    return std::nullopt;
+  }
+
+  // The controller's state and error counters now; nullopt when the transport cannot tell.
+  virtual std::optional<ControllerStatus> controller_status() { return std::nullopt; }
 };
 
 }  // namespace can

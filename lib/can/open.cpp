@@ -63,4 +63,9 @@ util::Result<std::unique_ptr<Bus>> open_socketcan(const InterfaceName& name,
   return SocketCanBus::open(name.name, std::move(filters));
 }
 
+util::Result<std::unique_ptr<Bus>> open_interface(const InterfaceName& name,
+                                                  std::vector<Filter> filters) {
+  return open_socketcan(name, std::move(filters));
+}
+
 }  // namespace can

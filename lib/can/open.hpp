@@ -30,6 +30,10 @@ util::Result<InterfaceName> parse_interface_name(std::string_view text);
 // The ROCKETCTL_IFACE environment variable when set and non-empty, else "can0".
 std::string default_interface_name();
 
+// Opens a hardware interface (SocketCAN; the layer above opens "sim"); Errc::usage for sim.
+util::Result<std::unique_ptr<Bus>> open_interface(const InterfaceName& name,
+                                                  std::vector<Filter> filters);
+
 // Opens a SocketCAN interface (SocketCanBus::open); Errc::usage for any other kind.
 util::Result<std::unique_ptr<Bus>> open_socketcan(const InterfaceName& name,
                                                   std::vector<Filter> filters);

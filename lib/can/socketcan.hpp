@@ -41,7 +41,7 @@ class SocketCanBus final : public Bus {
 
   // The kernel's receive time of the last frame or fault receive() returned (wall clock);
   // nullopt before the first one or when the kernel gave none.
-  std::optional<std::chrono::system_clock::time_point> last_timestamp() const {
+  std::optional<std::chrono::system_clock::time_point> last_timestamp() const override {
     return m_timestamp;
   }
   // Frames the kernel dropped because this socket's receive queue was full (cumulative).
