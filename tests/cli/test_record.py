@@ -193,6 +193,16 @@ class RecordTest(unittest.TestCase):
                       "another file, or move %s away" % f, r.stderr)
         self.assertEqual(len(read_csv(f)[1]), 1)
 
+    def test_a_half_row_left_by_a_power_cut_stays_apart(self):
+        f = self.path("rec.csv")
+        self.assertEqual(run("-i", "sim", "status", "--record", f).returncode, 0)
+        with open(f, "a") as fh:
+            fh.write("2026-11-25T10:00:00,1,RKS")  # the row being written when the power failed
+        self.assertEqual(run("-i", "sim", "status", "--record", f).returncode, 0)
+        head, rows = read_csv(f)
+        self.assertEqual([len(r) for r in rows], [len(head), 3, len(head)])
+        self.assertEqual(dict(zip(head, rows[2]))["voltage_mv"], "36423")
+
     def test_usage_errors(self):
         r = run("-i", "sim", "status", "--record", self.path("rec.txt"))
         self.assertEqual(r.returncode, 2)
