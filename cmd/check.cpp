@@ -4,6 +4,7 @@
 // A pack that cannot be read gives its usual exit status (3 no answer, 4 interface, ...), and
 // the JUnit file, when asked for, is still written with one <testcase name="read"> holding
 // the <error>: a CI job then shows why, instead of silently finding no report.
+#include <algorithm>
 #include <chrono>
 #include <thread>
 

@@ -2,6 +2,7 @@
 #include "bms/record.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
