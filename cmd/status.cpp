@@ -1,4 +1,5 @@
 // rocketctl status [--watch [SECONDS]] [--record FILE.csv|FILE.jsonl [--max-size SIZE]]
+#include <cstdint>
 #include <cstdio>
 #include <thread>
 
@@ -21,18 +22,17 @@ struct StatusOptions {
   std::string max_size;  // --max-size SIZE: rotate the recording
 };
 
-// "4096", "512k", "10M", "1G" (k = 1024 bytes); nullopt when malformed.
+// "4096", "512k", "10M", "1G" (k = 1024 bytes); nullopt when malformed or too large.
 std::optional<std::uint64_t> parse_size(const std::string& text) {
   std::size_t i = 0;
   std::uint64_t v = 0;
-  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 12) v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
+  while (i < text.size() && text[i] >= '0' && text[i] <= '9' && i < 15)
+    v = v * 10 + static_cast<std::uint64_t>(text[i++] - '0');
   if (i == 0) return std::nullopt;
-  std::string unit = text.substr(i);
-  if (unit.empty()) return v;
-  if (unit == "k" || unit == "K") return v << 10;
-  if (unit == "M") return v << 20;
-  if (unit == "G") return v << 30;
-  return std::nullopt;
+  const std::string unit = text.substr(i);
+  int shift = unit.empty() ? 0 : unit == "k" || unit == "K" ? 10 : unit == "M" ? 20 : unit == "G" ? 30 : -1;
+  if (shift < 0 || v > (UINT64_MAX >> shift)) return std::nullopt;
+  return v << shift;
 }
 
 util::Result<std::optional<bms::Recorder>> make_recorder(const StatusOptions& o) {
@@ -65,7 +65,7 @@ util::Result<void> record(std::optional<bms::Recorder>& rec, const util::Result<
 
 void say_recorded(const std::optional<bms::Recorder>& rec) {
   if (!rec) return;
-  if (rec->rows_written() == 0)
+  if (rec->rows_written() == 0 && rec->rows_pending() > 0)
     spdlog::warn("nothing recorded to {}: the pack never answered", rec->path());
   else
     spdlog::info("{} rows recorded to {}{}", rec->rows_written(), rec->path(),
@@ -129,10 +129,7 @@ CommandResult run(App& app, const StatusOptions& o) {
   do {
     auto report = read_report(app);
     if (g_stop.load()) break;  // Ctrl-C ends a watch; a reading cut short is not shown
-    if (auto r = record(*rec, report, app); !r) {
-      say_recorded(*rec);
-      return tl::unexpected(r.error());
-    }
+    if (auto r = record(*rec, report, app); !r) return tl::unexpected(r.error());
     if (app.options.json) {
       if (report)
         print_json_line(status_json(*report, ctx));
