@@ -300,13 +300,11 @@ struct Extremes {
   }
 };
 
-const std::string k_not_read = "not read";
-
 std::string plain(std::int64_t v) { return std::to_string(v); }
 
-LimitResult range_result(std::string name, const Extremes& e, const LimitRange& r,
+LimitResult range_result(std::string name, const std::string& not_read, const Extremes& e, const LimitRange& r,
                          const std::function<std::string(std::int64_t)>& show, std::string_view unit) {
-  LimitResult res{std::move(name), k_not_read, range_text(r, show, unit), false};
+  LimitResult res{std::move(name), not_read, range_text(r, show, unit), false};
   if (!e.known()) return res;
   res.measured = e.text(show, unit);
   res.pass = inside(r, *e.lo, *e.hi);
@@ -358,12 +356,16 @@ util::Result<Limits> load_limits(const std::string& path, const Catalogue& catal
 
 std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& samples, const Catalogue& catalogue) {
   std::vector<LimitResult> out;
+  // What a limit says when no sample has its value; a bootloader serves only the identity.
+  const bool bootloader = std::any_of(samples.begin(), samples.end(),
+                                      [](const Sample& s) { return s.snapshot.connect.mode == Mode::bootloader; });
+  const std::string not_read = bootloader ? "not read (bootloader mode)" : "not read";
 
   if (l.cell_count) {
     Extremes e;
     for (const Sample& s : samples)
       if (s.snapshot.connect.mode == Mode::application) e.add(s.snapshot.connect.cell_count);
-    LimitResult r{"cell_count", k_not_read, std::to_string(*l.cell_count), false};
+    LimitResult r{"cell_count", not_read, std::to_string(*l.cell_count), false};
     if (e.known()) {
       r.measured = e.text(plain, "");
       if (r.measured.back() == ' ') r.measured.pop_back();
@@ -381,7 +383,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
         if (!lo || mv < lo->first) lo = {mv, cell};
         if (!hi || mv > hi->first) hi = {mv, cell};
       }
-    LimitResult r{"cell_voltage", k_not_read, range_text(l.cell_mv, plain, "mV"), false};
+    LimitResult r{"cell_voltage", not_read, range_text(l.cell_mv, plain, "mV"), false};
     if (lo) {
       r.measured = fmt::format("{} mV (#{}) to {} mV (#{})", lo->first, lo->second, hi->first, hi->second);
       r.pass = inside(l.cell_mv, lo->first, hi->first);
@@ -396,7 +398,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
       if (!c.empty()) e.add(*std::max_element(c.begin(), c.end()) - *std::min_element(c.begin(), c.end()));
       else if (s.snapshot.cell_summary) e.add(s.snapshot.cell_summary->diff_mv());
     }
-    LimitResult r{"max_diff_voltage", k_not_read, fmt::format("<= {} mV", l.max_diff_mv), false};
+    LimitResult r{"max_diff_voltage", not_read, fmt::format("<= {} mV", l.max_diff_mv), false};
     if (e.known()) {
       r.measured = fmt::format("{} mV", *e.hi);
       r.pass = *e.hi <= l.max_diff_mv;
@@ -408,7 +410,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
     Extremes e;
     for (const Sample& s : samples)
       if (s.snapshot.pack) e.add(s.snapshot.pack->voltage_mv);
-    out.push_back(range_result("pack_voltage", e, l.pack_mv, plain, "mV"));
+    out.push_back(range_result("pack_voltage", not_read, e, l.pack_mv, plain, "mV"));
   }
 
   if (l.cell_temperature_dc.given()) {
@@ -420,21 +422,21 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
         e.add(s.snapshot.temperature_summary->highest_dc);
       }
     }
-    out.push_back(range_result("cell_temperature", e, l.cell_temperature_dc, decicelsius, "°C"));
+    out.push_back(range_result("cell_temperature", not_read, e, l.cell_temperature_dc, decicelsius, "°C"));
   }
 
   if (l.mos_temperature_dc.given()) {
     Extremes e;
     for (const Sample& s : samples)
       if (s.snapshot.temperature_summary) e.add(s.snapshot.temperature_summary->mos_dc);
-    out.push_back(range_result("mos_temperature", e, l.mos_temperature_dc, decicelsius, "°C"));
+    out.push_back(range_result("mos_temperature", not_read, e, l.mos_temperature_dc, decicelsius, "°C"));
   }
 
   if (l.rsoc_pct.given()) {
     Extremes e;
     for (const Sample& s : samples)
       if (s.snapshot.capacity) e.add(s.snapshot.capacity->rsoc_pct);
-    out.push_back(range_result("rsoc", e, l.rsoc_pct, plain, "%"));
+    out.push_back(range_result("rsoc", not_read, e, l.rsoc_pct, plain, "%"));
   }
 
   if (l.max_drift_s) {
@@ -444,7 +446,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
       std::int64_t d = to_seconds(*s.snapshot.clock) - to_seconds(s.local_time);
       if (!worst || std::llabs(d) > std::llabs(*worst)) worst = d;
     }
-    LimitResult r{"clock_drift", k_not_read, fmt::format("<= {} s either way", *l.max_drift_s), false};
+    LimitResult r{"clock_drift", not_read, fmt::format("<= {} s either way", *l.max_drift_s), false};
     if (worst) {
       r.measured = fmt::format("{:+} s ({})", *worst, *worst == 0 ? "in step" : *worst > 0 ? "BMS ahead" : "BMS behind");
       r.pass = std::llabs(*worst) <= *l.max_drift_s;
@@ -463,7 +465,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
         else lowest = lowest ? std::min(*lowest, *side) : *side;
       }
     }
-    LimitResult r{"shell_resistance", k_not_read,
+    LimitResult r{"shell_resistance", not_read,
                   fmt::format(">= {} kΩ (not measured: {})", *l.min_shell_kohm,
                               l.shell_not_measured_passes ? "pass" : "fail"),
                   false};
@@ -489,7 +491,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
       }
     }
     std::sort(wrong.begin(), wrong.end());
-    LimitResult r{std::move(name), k_not_read,
+    LimitResult r{std::move(name), not_read,
                   fmt::format("{}: {}", must_be_set ? "set" : "clear", light_list(bits, catalogue)), false};
     if (seen) {
       r.pass = wrong.empty();
@@ -518,7 +520,7 @@ std::vector<LimitResult> evaluate(const Limits& l, const std::vector<Sample>& sa
   }
 
   if (l.serial_pattern) {
-    LimitResult r{"serial", k_not_read, "matches " + *l.serial_pattern, true};
+    LimitResult r{"serial", not_read, "matches " + *l.serial_pattern, true};
     std::vector<std::string> seen;
     for (const Sample& s : samples) {
       if (!s.snapshot.serial) {

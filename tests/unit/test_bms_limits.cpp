@@ -266,6 +266,17 @@ set = ["C-MOS"]
   CHECK(result(results, "flags_set").measured == "C-MOS clear");
 }
 
+TEST_CASE("limits: a part not read fails as not read", "[limits]") {
+  auto s = reference_sample();
+  s.snapshot.shell.reset();
+  s.snapshot.capacity.reset();
+  auto results = bms::evaluate(parse_ok("[shell]\nmin_kohm = 1\n[rsoc]\nmin_pct = 0\n"), {s});
+  CHECK(result(results, "shell_resistance").measured == "not read");
+  CHECK_FALSE(result(results, "shell_resistance").pass);
+  CHECK(result(results, "rsoc").measured == "not read");
+  CHECK_FALSE(result(results, "rsoc").pass);
+}
+
 TEST_CASE("limits: shell resistance NULL fails unless not_measured = pass", "[limits]") {
   auto s = reference_sample();  // NULL on both sides
   auto strict = parse_ok("[shell]\nmin_kohm = 500\n");
@@ -294,10 +305,10 @@ TEST_CASE("limits: values a pack in bootloader mode cannot report fail as not re
   s.snapshot.connect.mode = bms::Mode::bootloader;
   s.snapshot.serial = "RKS3611A201000123";
   auto results = bms::evaluate(l, {s});
-  CHECK(result(results, "cell_count").measured == "not read");
-  CHECK(result(results, "cell_voltage").measured == "not read");
-  CHECK(result(results, "max_diff_voltage").measured == "not read");
-  CHECK(result(results, "pack_voltage").measured == "not read");
+  CHECK(result(results, "cell_count").measured == "not read (bootloader mode)");
+  CHECK(result(results, "cell_voltage").measured == "not read (bootloader mode)");
+  CHECK(result(results, "max_diff_voltage").measured == "not read (bootloader mode)");
+  CHECK(result(results, "pack_voltage").measured == "not read (bootloader mode)");
   CHECK(result(results, "firmware").measured == "none");
   CHECK(result(results, "serial").pass);
   for (const auto& r : results)
