@@ -275,12 +275,20 @@ util::Result<void> EcanBus::send(const Frame& frame, util::TimePoint deadline) {
   }
 }
 
-std::optional<BusError> EcanBus::poll_errors() {
+util::Result<std::optional<BusError>> EcanBus::poll_errors() {
   m_last_poll = m_clock.now();
   const auto [type, index, channel] = m_address;
   ecan::ErrInfo info{};
   ecan::CanStatus status{};
-  if (m_api->ReadErrInfo(type, index, channel, &info) != ecan::k_ok) return std::nullopt;
+  const std::uint32_t read = m_api->ReadErrInfo(type, index, channel, &info);
+  // A library that answers an unplugged adapter's Receive with 0 rather than 0xFFFFFFFF still
+  // says so here.
+  if (read == ecan::k_device_gone ||
+      (read == ecan::k_ok && (info.ErrCode & (ecan::k_err_no_device | ecan::k_err_not_open)))) {
+    m_gone = true;
+    return tl::unexpected(device_gone());
+  }
+  if (read != ecan::k_ok) return std::nullopt;
   if (m_api->ReadCANStatus(type, index, channel, &status) != ecan::k_ok) status = {};
   std::optional<BusError> fault = translate_ecan_error(info, status);
   if (!fault) {
@@ -289,7 +297,7 @@ std::optional<BusError> EcanBus::poll_errors() {
   }
   if (m_reported == fault->kind) return std::nullopt;  // already said
   m_reported = fault->kind;
-  return fault;
+  return std::optional<BusError>(fault);
 }
 
 util::Result<std::optional<Event>> EcanBus::receive(util::TimePoint deadline) {
@@ -327,7 +335,9 @@ util::Result<std::optional<Event>> EcanBus::receive(util::TimePoint deadline) {
       if (accepts(f)) m_queue.emplace_back(Event{f}, at);
     }
     if (n == 0 && m_clock.now() - m_last_poll >= k_poll_every) {
-      if (auto fault = poll_errors()) m_queue.emplace_back(Event{*fault}, at);
+      auto fault = poll_errors();
+      if (!fault) return tl::unexpected(fault.error());
+      if (*fault) m_queue.emplace_back(Event{**fault}, at);
     }
     if (m_queue.empty() && m_clock.now() >= deadline) return std::optional<Event>{};
   }

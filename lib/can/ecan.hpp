@@ -96,7 +96,8 @@ class EcanBus final : public Bus {
   EcanBus(std::string name, const EcanAddress& address, std::vector<Filter> filters);
   util::Error device_gone() const;
   util::Error device_error(const std::string& what) const;
-  std::optional<BusError> poll_errors();
+  // The fault to report, if new; Errc::interface_error when the adapter is gone.
+  util::Result<std::optional<BusError>> poll_errors();
   bool accepts(const Frame& f) const;
 
   std::string m_name;
