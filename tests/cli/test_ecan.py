@@ -142,6 +142,21 @@ class Commands(unittest.TestCase):
 
 
 @unittest.skipUnless(FAKE and Path(FAKE).exists(), "FAKE_ECAN_LIB names no fake library")
+class FakeLibrary(unittest.TestCase):
+    def test_exports_only_the_ecan_api_and_its_controls(self):
+        try:
+            r = subprocess.run(["nm", "-D", "--defined-only", FAKE], capture_output=True, text=True)
+        except FileNotFoundError:
+            self.skipTest("nm is not installed")
+        names = {line.split()[-1] for line in r.stdout.splitlines()
+                 if len(line.split()) == 3 and line.split()[1] == "T"}
+        api = {"OpenDevice", "CloseDevice", "InitCAN", "StartCAN", "ResetCAN", "ClearBuffer",
+               "ReadBoardInfo", "ReadErrInfo", "ReadCANStatus", "GetReceiveNum", "Transmit",
+               "Receive", "GetReference", "SetReference"}
+        self.assertEqual({n for n in names if not n.startswith("fake_ecan_")}, api)
+
+
+@unittest.skipUnless(FAKE and Path(FAKE).exists(), "FAKE_ECAN_LIB names no fake library")
 class Failures(unittest.TestCase):
     """Exit 4 (Errc::interface_error) with one line saying what to do."""
 

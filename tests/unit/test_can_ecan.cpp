@@ -281,6 +281,20 @@ TEST_CASE("ecan: status through the fake adapter carries the battery's answer", 
   CHECK(f.is_open(0) == 0);  // the bus closed the device behind itself
 }
 
+TEST_CASE("ecan: a received frame is stamped with the host's wall clock at read", "[ecan]") {
+  Fake& f = fake();
+  REQUIRE(f.ready());
+  auto bus = open_fake();
+  CHECK_FALSE(bus->last_timestamp());
+  const auto before = std::chrono::system_clock::now();
+  bms::Client poll(*bus, bms::FrameMap::builtin());
+  REQUIRE(poll.connect());  // the answer came through receive()
+  const auto after = std::chrono::system_clock::now();
+  REQUIRE(bus->last_timestamp());
+  CHECK(*bus->last_timestamp() >= before);
+  CHECK(*bus->last_timestamp() <= after);
+}
+
 TEST_CASE("ecan: the adapter disappearing mid-flash leaves the pack recoverable", "[ecan][flash]") {
   Fake& f = fake();
   REQUIRE(f.ready());
