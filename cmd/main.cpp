@@ -12,7 +12,8 @@
 
 namespace {
 
-constexpr const char* k_footer = R"(Interfaces: can0 or socketcan:can0 (SocketCAN), sim or sim:KEY=VALUE,... (built-in simulated battery).
+constexpr const char* k_footer = R"(Interfaces: can0 or socketcan:can0 (SocketCAN), ecan or ecan:DEVICE:CHANNEL[:usbcan-i] (GCAN USB-CAN adapter),
+sim or sim:KEY=VALUE,... (built-in simulated battery).
 Exit status: 0 all normal, 1 something not normal, 2 usage error, 3 no answer from the BMS,
 4 interface/adapter error, 5 refused by the BMS, 6 bus error, 7 malformed data, 8 file error,
 9 pack lost part-way, 10 another pack than --expect-serial, 11 read-back differs,
@@ -67,7 +68,7 @@ int main(int argc, char** argv) {
   cli_app.fallthrough();
 
   auto& o = app.options;
-  cli_app.add_option("-i,--iface", o.iface, "CAN interface: can0, socketcan:can0, sim, sim:OPTIONS (default: $ROCKETCTL_IFACE, else can0)")
+  cli_app.add_option("-i,--iface", o.iface, "CAN interface: can0, socketcan:can0, ecan, ecan:DEVICE:CHANNEL, sim, sim:OPTIONS (default: $ROCKETCTL_IFACE, else can0)")
       ->type_name("NAME");
   cli_app.add_option("--address", o.address, "BMS address, 1-63")->default_val(1)->type_name("N");
   cli_app.add_option("--timeout", o.timeout_ms, "Poll timeout before a retry, 10-60000 ms (default 250)")

@@ -56,7 +56,7 @@ _rocketctl_complete_value() {
     case $opt in
         -i | --iface)
             local cands
-            cands="sim $(_rocketctl_can_ifaces)"
+            cands="sim ecan $(_rocketctl_can_ifaces)"
             mapfile -t COMPREPLY < <(compgen -W "$cands" -- "$cur")
             ;;
         --lang)

@@ -57,9 +57,11 @@ function __rocketctl_using_subcommand
     test "$(__rocketctl_subcommand)" = $argv[2]
 end
 
-# CAN interfaces of this machine (network devices of type 280, ARPHRD_CAN), and the simulator.
+# CAN interfaces of this machine (network devices of type 280, ARPHRD_CAN), the GCAN adapter
+# and the simulator.
 function __rocketctl_ifaces
     printf '%s\t%s\n' sim 'built-in simulated battery (sim:KEY=VALUE,... sets its options)'
+    printf '%s\t%s\n' ecan 'GCAN USB-CAN adapter (ecan:DEVICE:CHANNEL[:usbcan-i])'
     set -l dir /sys/class/net
     set -q _ROCKETCTL_SYS_CLASS_NET; and set dir $_ROCKETCTL_SYS_CLASS_NET
     for d in $dir/*
@@ -154,7 +156,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simul
 complete -c rocketctl -n 'not __rocketctl_command' -a check -d 'Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI'
 
 # Global options (accepted before and after the command)
-complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, sim, sim:KEY=VALUE,...'
+complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, ecan, ecan:DEVICE:CHANNEL, sim, sim:KEY=VALUE,...'
 complete -c rocketctl -l address -x -d 'BMS address, 1-63 (default 1)'
 complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60000 (default 250)'
 complete -c rocketctl -l json -d 'Print one JSON object per result'

@@ -136,7 +136,7 @@ expect_exactly "rocketctl " "${commands[@]}"
 expect_exactly "rocketctl sta" status
 expect_includes "rocketctl status --" --watch "${global_longs[@]}"
 expect_excludes "rocketctl status --" --all --serial
-expect_exactly "rocketctl -i " sim can0 vcan0
+expect_exactly "rocketctl -i " sim ecan can0 vcan0
 expect_exactly "rocketctl --lang " en it
 expect_includes "rocketctl simulate -o " cells= "${sim_keys[@]}"
 # More: option values in the other spellings, and the command after global options.

@@ -138,7 +138,7 @@ def run_cases(sh, s):
     sh.expect_exactly("rocketctl ", s.commands)
     sh.expect_exactly("rocketctl sta", ["status"])
     sh.expect_includes("rocketctl status --", ["--watch"] + globals_long)
-    sh.expect_exactly("rocketctl -i ", ["sim", "can0", "vcan0"])
+    sh.expect_exactly("rocketctl -i ", ["sim", "ecan", "can0", "vcan0"])
     sh.expect_exactly("rocketctl --lang ", ["en", "it"])
     sh.expect_includes("rocketctl simulate -o ", ["cells="] + sim_keys)
     sh.expect_exactly("rocketctl --lang=", ["en", "it"])
