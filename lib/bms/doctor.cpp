@@ -158,7 +158,12 @@ Report bus_fault(const Observations& o, Diagnosis d) {
 Report no_ack(const Observations& o) {
   const ProbeResult& p = *o.probe;
   Report r{Diagnosis::no_ack, "", {}};
-  if (p.count(can::BusError::Kind::no_ack) > 0)
+  if (p.count(can::BusError::Kind::no_ack) == 0 && !p.send_error)
+    r.summary = fmt::format(
+        "nothing acknowledges our frames on {}: the controller turned error-passive while "
+        "sending{} and nothing else talks: there is no other node on the bus",
+        o.interface, counters_of(o));
+  else if (p.count(can::BusError::Kind::no_ack) > 0)
     r.summary = fmt::format(
         "nothing acknowledges our frames on {} ({} no-acknowledgement error{}){}: there is no "
         "other node on the bus",
@@ -216,6 +221,22 @@ Report asleep(const Observations& o) {
         "{} is a virtual interface: is a simulator (rocketctl simulate -i {}) running?",
         o.interface, o.interface));
   return r;
+}
+
+// Error-passive reached during our probes by the transmit counter alone, with nothing on the
+// bus: the frames were never acknowledged.
+bool lone_node(const Observations& o) {
+  const ProbeResult& p = *o.probe;
+  if (p.answer || p.other_frames > 0 || !p.other_addresses.empty()) return false;
+  // The transition is seen as an event, or as the state before and after the probes.
+  const bool became_passive =
+      p.count(can::BusError::Kind::error_passive) > 0 ||
+      (o.controller_before_probe && o.controller_before_probe->state != "ERROR-PASSIVE" &&
+       o.controller && o.controller->state == "ERROR-PASSIVE");
+  if (!became_passive) return false;
+  std::optional<int> rx = o.controller ? o.controller->rx_errors : std::nullopt;
+  if (!rx && p.last_counters && p.last_counters->rx_errors >= 0) rx = p.last_counters->rx_errors;
+  return rx.value_or(0) == 0;
 }
 
 Report healthy(const Observations& o) {
@@ -288,6 +309,7 @@ Report diagnose(const Observations& o) {
     return healthy(o);
   }
   if (p && (p->count(can::BusError::Kind::no_ack) > 0 || p->send_error)) return no_ack(o);
+  if (p && lone_node(o)) return no_ack(o);
   if (state == "ERROR-PASSIVE" || (p && p->count(can::BusError::Kind::error_passive) > 0))
     return bus_fault(o, Diagnosis::error_passive);
   if (p && (!p->other_addresses.empty() || p->other_frames > 0)) return silent(o);
@@ -424,6 +446,7 @@ util::Result<Observations> examine(const std::string& interface, Transport trans
     return o;
   }
   o.controller = (*bus)->controller_status();
+  o.controller_before_probe = o.controller;
   if (!should_probe(o)) return o;
   auto result = probe(**bus, map, options);
   if (!result) {

@@ -74,7 +74,8 @@ struct Observations {
   std::optional<can::InterfaceInfo> link;
   bool exists_not_can = false;  // a network interface of that name exists but is not CAN
   std::optional<util::Error> open_error;  // the transport's own message when opening failed
-  std::optional<can::ControllerStatus> controller;  // after opening, when the transport tells
+  std::optional<can::ControllerStatus> controller;  // after the probes, when the transport tells
+  std::optional<can::ControllerStatus> controller_before_probe;  // right after opening
   std::optional<ProbeResult> probe;                 // nullopt: not probed
 };
 
@@ -85,7 +86,10 @@ struct Report {
 };
 
 // The diagnosis: missing, down, wrong bitrate, bus-off, (answered: healthy unless
-// error-passive), no acknowledgement, error-passive, this BMS silent, asleep.
+// error-passive), no acknowledgement, error-passive, this BMS silent, asleep. A controller
+// that turned error-passive during the probes with only its transmit counter rising, while
+// nothing answered and nothing else talked, is a lone node: no acknowledgement too (drivers
+// without berr-reporting send state changes, not CAN_ERR_ACK frames).
 Report diagnose(const Observations& o);
 
 // Whether the probes should run: not on a missing or down interface, at a wrong bitrate (our

@@ -180,6 +180,21 @@ TEST_CASE("doctor: error-passive, unless no acknowledgement explains it", "[doct
   o.probe->bus_errors[can::BusError::Kind::no_ack] = 3;
   CHECK(doc::diagnose(o).diagnosis == Diagnosis::no_ack);
 
+  // Turned error-passive during our probes, transmit counter only, nothing on the bus: a lone
+  // node whose driver reports state changes rather than CAN_ERR_ACK frames.
+  doc::Observations lone = can0();
+  lone.controller_before_probe = can::ControllerStatus{"ERROR-ACTIVE", 0, 0, 250000};
+  lone.controller = can::ControllerStatus{"ERROR-PASSIVE", 128, 0, 250000};
+  r = doc::diagnose(lone);
+  CHECK(r.diagnosis == Diagnosis::no_ack);
+  CHECK(r.summary.find("turned error-passive while sending (tx errors 128, rx errors 0)") !=
+        std::string::npos);
+  lone.controller->rx_errors = 40;  // others' frames fail too: the bus itself is faulty
+  CHECK(doc::diagnose(lone).diagnosis == Diagnosis::error_passive);
+  lone.controller->rx_errors = 0;
+  lone.probe->other_frames = 3;  // something else talks: not a lone node
+  CHECK(doc::diagnose(lone).diagnosis == Diagnosis::error_passive);
+
   // The BMS answers, but the controller is error-passive: still a bus fault.
   doc::Observations a = can0();
   a.controller = can::ControllerStatus{"ERROR-PASSIVE", 130, 0, 250000};
