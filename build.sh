@@ -11,9 +11,11 @@ BUILD_DIR=${BUILD_DIR:-build}
 
 # Debian 12 packages: build, run, and test (UML, can-utils, the interop and docs tools).
 BUILD_PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libfmt-dev libspdlog-dev
-  nlohmann-json3-dev libexpected-dev zlib1g-dev libxlsxwriter-dev catch2 scdoc"
+  nlohmann-json3-dev libexpected-dev zlib1g-dev libxlsxwriter-dev catch2 scdoc
+  libtomlplusplus-dev"
 TEST_PACKAGES="python3 user-mode-linux can-utils kmod iproute2 python3-canmatrix python3-openpyxl tshark
-  zsh fish man-db groff-base"
+  zsh fish man-db groff-base
+  python3-junitparser"
 
 install_missing() {
   missing=""

@@ -2,11 +2,12 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate"
+_rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate check"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
 _rocketctl_status_opts="--watch"
+_rocketctl_status_opts_arg="--record --max-size"
 _rocketctl_cells_opts=""
 _rocketctl_faults_opts="--all"
 _rocketctl_scan_opts=""
@@ -20,6 +21,8 @@ _rocketctl_flash_opts_arg="--expect-serial"
 _rocketctl_flash_opts_flag="-y --yes --dry-run --allow-downgrade --force"
 _rocketctl_simulate_opts_arg="-o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address"
 _rocketctl_simulate_opts_flag="--duplicate-address --bench-loop"
+_rocketctl_check_opts_arg="--limits --samples --interval --junit"
+_rocketctl_check_opts_flag="--all"
 # `log` has subcommands; `log dump` has options.
 _rocketctl_log_commands="dump"
 _rocketctl_log_dump_opts_arg="-o --output --format --since"
@@ -42,7 +45,7 @@ _rocketctl_takes_arg() {
     local o
     for o in $_rocketctl_global_opts_arg $_rocketctl_simulate_opts_arg \
         $_rocketctl_settime_opts_arg $_rocketctl_sleep_opts_arg $_rocketctl_log_dump_opts_arg \
-        $_rocketctl_flash_opts_arg; do
+        $_rocketctl_flash_opts_arg $_rocketctl_status_opts_arg $_rocketctl_check_opts_arg; do
         [[ $1 == "$o" ]] && return 0
     done
     return 1
@@ -67,6 +70,22 @@ _rocketctl_complete_value() {
         --report)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -X '!*.[cC][sS][vV]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --limits)
+            # check --limits: TOML limits files, and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[tT][oO][mM][lL]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --junit)
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[xX][mM][lL]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --record)
+            # status --record: the formats it writes, and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -X '!*.[cC][sS][vV]' -- "$cur"
+                compgen -f -X '!*.[jJ][sS][oO][nN][lL]' -- "$cur"
+                compgen -d -- "$cur")
             ;;
         --output)
             # log dump -o: the formats it writes, and folders
@@ -242,7 +261,7 @@ _rocketctl() {
 
     local opts
     case $command in
-        status) opts=$_rocketctl_status_opts ;;
+        status) opts="$_rocketctl_status_opts $_rocketctl_status_opts_arg" ;;
         cells) opts=$_rocketctl_cells_opts ;;
         faults) opts=$_rocketctl_faults_opts ;;
         scan) opts=$_rocketctl_scan_opts ;;
@@ -258,6 +277,7 @@ _rocketctl() {
             opts="$_rocketctl_flash_opts_arg $_rocketctl_flash_opts_flag"
             ;;
         simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
+        check) opts="$_rocketctl_check_opts_arg $_rocketctl_check_opts_flag" ;;
         log)
             case $subcommand in
                 "")

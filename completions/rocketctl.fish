@@ -153,6 +153,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack int
 complete -c rocketctl -n 'not __rocketctl_command' -a flash -d "Update the pack's firmware; a failed update is finished by running it again"
 complete -c rocketctl -n 'not __rocketctl_command' -a doctor -d 'Tell what is wrong with the CAN link to the pack and what to do'
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
+complete -c rocketctl -n 'not __rocketctl_command' -a check -d 'Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI'
 
 # Global options (accepted before and after the command)
 complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, sim, sim:KEY=VALUE,...'
@@ -168,6 +169,15 @@ complete -c rocketctl -s h -l help -d 'Print help and exit'
 
 # status
 complete -c rocketctl -n '__rocketctl_using_command status' -l watch -d 'Keep refreshing every SECONDS (default 2)'
+complete -c rocketctl -n '__rocketctl_using_command status' -l record -x -a '(__rocketctl_files .csv .jsonl)' -d 'Append every sample as a row to FILE.csv or FILE.jsonl'
+complete -c rocketctl -n '__rocketctl_using_command status' -l max-size -x -d 'With --record: rotate at SIZE (e.g. 10M), keeping FILE.1 ... FILE.5'
+
+# check
+complete -c rocketctl -n '__rocketctl_using_command check' -l limits -x -a '(__rocketctl_files .toml)' -d 'The limits file (TOML)'
+complete -c rocketctl -n '__rocketctl_using_command check' -l samples -x -d 'Read the pack N times, judge each limit on its worst value'
+complete -c rocketctl -n '__rocketctl_using_command check' -l interval -x -d 'Seconds between two samples (default 1)'
+complete -c rocketctl -n '__rocketctl_using_command check' -l junit -x -a '(__rocketctl_files .xml)' -d 'Also write the results as JUnit XML for CI'
+complete -c rocketctl -n '__rocketctl_using_command check' -l all -d 'Every pack that answers a broadcast CONNECT, one test suite each'
 
 # faults
 complete -c rocketctl -n '__rocketctl_using_command faults' -l all -d "Show all 27 lights, like BMS Studio's panel"

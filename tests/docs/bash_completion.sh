@@ -144,7 +144,7 @@ expect_exactly "rocketctl --lang=" en it
 expect_exactly "rocketctl --lang i" it
 expect_exactly "rocketctl -i v" vcan0
 expect_exactly "rocketctl -i sim --address 2 --timeout 500 fa" faults
-expect_exactly "rocketctl --json -i can0 c" cells
+expect_exactly "rocketctl --json -i can0 c" cells check
 expect_exactly "rocketctl simulate -o ce" cells= cell-count=
 expect_exactly "rocketctl simulate -o standby=" 0 1
 # simulate: several packs and a bench.

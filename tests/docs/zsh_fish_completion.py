@@ -143,7 +143,7 @@ def run_cases(sh, s):
     sh.expect_includes("rocketctl simulate -o ", ["cells="] + sim_keys)
     sh.expect_exactly("rocketctl --lang=", ["en", "it"])
     sh.expect_exactly("rocketctl -i sim --address 2 --timeout 500 fa", ["faults"])
-    sh.expect_exactly("rocketctl --json -i can0 c", ["cells"])
+    sh.expect_exactly("rocketctl --json -i can0 c", ["cells", "check"])
     sh.expect_exactly("rocketctl simulate -o ce", ["cells=", "cell-count="])
     sh.expect_exactly("rocketctl simulate -o pa", ["packs="])
     sh.expect_exactly("rocketctl simulate --b", ["--bench", "--bench-gap", "--bench-loop"])
