@@ -3,7 +3,9 @@ reference (§10) decoded to the reference's values, a live `status` exchange of 
 battery, the UDS services of a `log dump` handed to Wireshark's own ISO 15765 and UDS
 dissectors, and the install rule putting the file where Wireshark looks for global Lua plugins.
 
-Traces are candump log files (`(sec.usec) iface ID#DATA`), which tshark 4.0 reads directly.
+Traces are candump log files (`(sec.usec) iface ID#DATA`), which tshark 4.0 reads directly:
+tests/wireshark/worked_frames.log (§10 by hand), and `rocketctl --trace FILE` of the simulated
+battery (made from `-vv` lines while the binary has no --trace).
 tshark runs as whoever runs ctest (root in CI): Debian's init.lua lets Lua run for root
 (run_user_scripts_when_superuser), and the script is loaded with -X lua_script:, so no plugin
 folder is needed. HOME points to an empty folder: no personal preferences interfere.
@@ -53,8 +55,15 @@ def fields(trace, names, home, display_filter=None):
 
 
 def trace_of(*args, path):
-    """Runs `rocketctl -vv ARGS` on the simulated battery and turns its `-> ID#DATA` and
-    `<- ID#DATA` lines into a candump log file (10 ms apart)."""
+    """A candump log of `rocketctl ARGS` on the simulated battery: written by the tool itself
+    with --trace FILE; with a rocketctl that has no --trace yet, made from its -vv lines
+    (`-> ID#DATA`, `<- ID#DATA`, 10 ms apart). Returns the number of frames."""
+    r = subprocess.run([ROCKETCTL, "-i", "sim", "--trace", str(path), *args], capture_output=True,
+                       text=True, timeout=120, stdin=subprocess.DEVNULL)
+    if r.returncode == 0 and Path(path).exists():
+        return sum(1 for line in Path(path).read_text().splitlines() if "#" in line)
+    if "--trace" not in r.stderr:
+        raise AssertionError(f"rocketctl --trace {' '.join(args)}: {r.stderr}")
     r = subprocess.run([ROCKETCTL, "-i", "sim", "-vv", *args], capture_output=True, text=True, timeout=120,
                        stdin=subprocess.DEVNULL)
     if r.returncode != 0:
