@@ -13,7 +13,7 @@ BUILD_DIR=${BUILD_DIR:-build}
 BUILD_PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libfmt-dev libspdlog-dev
   nlohmann-json3-dev libexpected-dev zlib1g-dev libxlsxwriter-dev catch2 scdoc
   libtomlplusplus-dev"
-TEST_PACKAGES="python3 user-mode-linux can-utils kmod iproute2 python3-canmatrix python3-openpyxl
+TEST_PACKAGES="python3 user-mode-linux can-utils kmod iproute2 python3-canmatrix python3-openpyxl tshark
   zsh fish man-db groff-base
   python3-junitparser"
 
@@ -28,6 +28,9 @@ install_missing() {
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   $sudo apt-get update -qq
+  # tshark's wireshark-common asks whether non-root users may capture packets: no, unasked.
+  echo "wireshark-common wireshark-common/install-setuid boolean false" |
+    $sudo debconf-set-selections 2>/dev/null || true
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 }
 

@@ -14,6 +14,7 @@ const std::vector<CommandDef>& command_table() {
       {"settime", "Set the BMS clock from this computer's, and verify it", setup_settime},
       {"sleep", "Put the pack into standby (wake it by charging for 1-2 s)", setup_sleep},
       {"flash", "Update the pack's firmware; a failed update is finished by running it again", setup_flash},
+      {"doctor", "Tell what is wrong with the CAN link to the pack and what to do (exit 20-26)", setup_doctor},
       {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
       {"check", "Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI", setup_check},
   };

@@ -35,6 +35,7 @@ CommandRun setup_scan(CLI::App& sub, App& app);
 CommandRun setup_settime(CLI::App& sub, App& app);
 CommandRun setup_sleep(CLI::App& sub, App& app);
 CommandRun setup_flash(CLI::App& sub, App& app);
+CommandRun setup_doctor(CLI::App& sub, App& app);
 CommandRun setup_log(CLI::App& sub, App& app);  // `log dump`: declares the dump subcommand on `sub`
 CommandRun setup_check(CLI::App& sub, App& app);
 

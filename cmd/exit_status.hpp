@@ -19,7 +19,16 @@ enum ExitStatus : int {
   k_exit_wrong_pack = 10,  // another pack answered than --expect-serial names; nothing written
   k_exit_verify = 11,      // a change was accepted but the read-back differs
   k_exit_rejected = 12,    // firmware image refused before anything was erased
-  k_exit_interrupted = 130 // stopped by Ctrl-C / SIGTERM
+  k_exit_interrupted = 130, // stopped by Ctrl-C / SIGTERM
+
+  // `doctor` only: what is wrong with the link (0 = healthy: the BMS answers).
+  k_exit_doctor_missing = 20,    // no such interface, or the transport cannot open it
+  k_exit_doctor_down = 21,       // the interface is down
+  k_exit_doctor_bitrate = 22,    // the controller runs at another bitrate than 250 kbit/s
+  k_exit_doctor_bus_fault = 23,  // the controller is bus-off or error-passive
+  k_exit_doctor_no_ack = 24,     // nothing acknowledges our frames: nothing else on the bus
+  k_exit_doctor_silent = 25,     // the bus is alive but this BMS does not answer
+  k_exit_doctor_asleep = 26,     // frames go out cleanly, nothing answers: the pack is asleep
 };
 
 ExitStatus exit_status_for(util::Errc code);

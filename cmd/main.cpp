@@ -17,7 +17,16 @@ sim or sim:KEY=VALUE,... (built-in simulated battery).
 Exit status: 0 all normal, 1 something not normal, 2 usage error, 3 no answer from the BMS,
 4 interface/adapter error, 5 refused by the BMS, 6 bus error, 7 malformed data, 8 file error,
 9 pack lost part-way, 10 another pack than --expect-serial, 11 read-back differs,
-12 firmware image refused (nothing erased), 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
+12 firmware image refused (nothing erased), 20 no such interface, 21 interface down,
+22 wrong bitrate, 23 bus-off or error-passive, 24 no acknowledgement, 25 bus alive but this BMS silent,
+26 pack asleep (20-26: doctor only), 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
+
+// Ends the message of every error where the BMS gave no answer: doctor tells why.
+constexpr const char* k_doctor_hint = "run 'rocketctl doctor' for details";
+
+bool doctor_helps(util::Errc code) {
+  return code == util::Errc::no_answer || code == util::Errc::lost || code == util::Errc::bus_error;
+}
 
 // What to do next, for errors whose message alone does not say it.
 std::string hint_for(const util::Error& e, const cli::App& app) {
@@ -34,7 +43,9 @@ std::string hint_for(const util::Error& e, const cli::App& app) {
   }
 }
 
-int report_error(const util::Error& e, const cli::App& app) {
+int report_error(const util::Error& error, const cli::App& app) {
+  util::Error e = error;
+  if (doctor_helps(e.code)) e.message += fmt::format(": {}", k_doctor_hint);
   const int status = cli::exit_status_for(e.code);
   if (app.options.json)
     cli::print_json_line({{"error",

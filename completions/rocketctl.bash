@@ -2,7 +2,7 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan log settime sleep flash simulate check"
+_rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate check"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
@@ -11,6 +11,7 @@ _rocketctl_status_opts_arg="--record --max-size"
 _rocketctl_cells_opts=""
 _rocketctl_faults_opts="--all"
 _rocketctl_scan_opts=""
+_rocketctl_doctor_opts=""
 _rocketctl_settime_opts_arg="--at --max-drift --expect-serial --count --report"
 _rocketctl_settime_opts_flag="--all --auto"
 _rocketctl_sleep_opts_arg="--expect-serial"
@@ -27,7 +28,7 @@ _rocketctl_log_commands="dump"
 _rocketctl_log_dump_opts_arg="-o --output --format --since"
 _rocketctl_log_dump_opts_flag="--force"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop log bs stmin maxblock bootloader erase lose corrupt resetblock cut"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop log bs stmin maxblock bootloader erase lose corrupt resetblock cut link"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {
@@ -120,6 +121,8 @@ _rocketctl_complete_value() {
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "0 1" -- "$val") ;;
                     clock)
                         mapfile -t COMPREPLY < <(compgen -P "$key=" -W "now" -- "$val") ;;
+                    link)
+                        mapfile -t COMPREPLY < <(compgen -P "$key=" -W "ok down noack passive busoff" -- "$val") ;;
                 esac
                 return 0
             fi
@@ -262,6 +265,7 @@ _rocketctl() {
         cells) opts=$_rocketctl_cells_opts ;;
         faults) opts=$_rocketctl_faults_opts ;;
         scan) opts=$_rocketctl_scan_opts ;;
+        doctor) opts=$_rocketctl_doctor_opts ;;
         settime) opts="$_rocketctl_settime_opts_arg $_rocketctl_settime_opts_flag" ;;
         sleep) opts="$_rocketctl_sleep_opts_arg $_rocketctl_sleep_opts_flag" ;;
         flash)

@@ -113,7 +113,8 @@ function __rocketctl_sim_keys
         'lose=	fault: the N-th UDS response is not sent' \
         'corrupt=	fault: the N-th downloaded block is written with a flipped bit' \
         'resetblock=	fault: the pack restarts on receiving the N-th downloaded block' \
-        'cut=	fault: the power fails once at EVENT[/N] (erase_started, erase_done, block, verified, reset)'
+        'cut=	fault: the power fails once at EVENT[/N] (erase_started, erase_done, block, verified, reset)' \
+        'link=	-i sim only: the link is ok, down, noack, passive or busoff (for doctor)'
 end
 
 # Files ending in one of $argv (any case, e.g. .dbc) and directories, for --dbc, --report,
@@ -152,6 +153,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a log -d "Read the pack's ev
 complete -c rocketctl -n 'not __rocketctl_command' -a settime -d "Set the BMS clock from this computer's, and verify it"
 complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack into standby (wake it by charging for 1-2 s)'
 complete -c rocketctl -n 'not __rocketctl_command' -a flash -d "Update the pack's firmware; a failed update is finished by running it again"
+complete -c rocketctl -n 'not __rocketctl_command' -a doctor -d 'Tell what is wrong with the CAN link to the pack and what to do'
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
 complete -c rocketctl -n 'not __rocketctl_command' -a check -d 'Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI'
 

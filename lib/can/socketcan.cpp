@@ -229,6 +229,12 @@ util::Result<std::unique_ptr<Bus>> SocketCanBus::open(const std::string& ifname,
   return std::unique_ptr<Bus>(std::move(bus));
 }
 
+std::optional<ControllerStatus> SocketCanBus::controller_status() {
+  auto details = query_link(m_name);
+  if (!details) return std::nullopt;
+  return ControllerStatus{details->state, details->tx_errors, details->rx_errors, details->bitrate};
+}
+
 util::Error SocketCanBus::interface_gone(int err) const {
   if (err == ENETDOWN)
     return {util::Errc::interface_error,

@@ -44,6 +44,9 @@ class SocketCanBus final : public Bus {
   std::optional<std::chrono::system_clock::time_point> last_timestamp() const override {
     return m_timestamp;
   }
+  // The controller's state, error counters and bitrate from rtnetlink (no root needed);
+  // nullopt when the kernel does not answer. A vcan has none of them: all fields empty.
+  std::optional<ControllerStatus> controller_status() override;
   // Frames the kernel dropped because this socket's receive queue was full (cumulative).
   std::uint32_t dropped() const { return m_dropped; }
   // The raw socket, for socket options the bus does not set itself (tests shrink its queue).

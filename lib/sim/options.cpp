@@ -110,6 +110,7 @@ const std::vector<OptionHelp>& option_help() {
       {"corrupt", "N", "fault: the N-th downloaded block is written with a flipped bit"},
       {"resetblock", "N", "fault: the pack restarts on receiving the N-th downloaded block"},
       {"cut", "EVENT[/N]", "fault: the power fails once at the N-th erase_started, erase_done, block, verified or reset"},
+      {"link", "ok|down|noack|passive|busoff", "-i sim only: the tool's CAN link is down, unacknowledged, error-passive or bus-off"},
   };
   return k_help;
 }
@@ -256,6 +257,18 @@ util::Result<void> apply_option(Options& o, std::string_view key, std::string_vi
   if (key == "lose") return int_in(o.lose_response, 0, 1000000, "a response number (1 = the first)");
   if (key == "corrupt") return int_in(o.corrupt_block, 0, 1000000, "a block number (1 = the first)");
   if (key == "resetblock") return int_in(o.reset_at_block, 0, 1000000, "a block number (1 = the first)");
+  if (key == "link") {
+    static const std::pair<std::string_view, LinkFault> k_faults[] = {
+        {"ok", LinkFault::none},         {"down", LinkFault::down},
+        {"noack", LinkFault::noack},     {"passive", LinkFault::passive},
+        {"busoff", LinkFault::busoff},
+    };
+    const auto* found = std::find_if(std::begin(k_faults), std::end(k_faults),
+                                     [&](const auto& f) { return f.first == value; });
+    if (found == std::end(k_faults)) return tl::unexpected(bad(key, value, "ok, down, noack, passive or busoff"));
+    o.link = found->second;
+    return {};
+  }
   if (key == "cut") {
     static const std::pair<std::string_view, DiagEvent::Kind> k_events[] = {
         {"erase_started", DiagEvent::Kind::erase_started},

@@ -29,6 +29,11 @@ struct PowerCut {
   int nth = 1;
 };
 
+// link=...: a fault of the tool's own CAN link, as `-i sim` shows it to the tool (doctor's
+// tests): nothing else on the bus acknowledges (every send reports no_ack and reaches nobody),
+// the controller is error-passive or bus-off, or the interface is down. `simulate` ignores it.
+enum class LinkFault { none, down, noack, passive, busoff };
+
 struct Options {
   BatteryConfig battery;      // pack 1; the others derive from it (pack_configs)
   std::uint32_t bitrate = 0;  // pace the virtual bus like a real one; 0 = no wire time
@@ -45,6 +50,7 @@ struct Options {
   int corrupt_block = 0;    // corrupt=N: the N-th downloaded block is written with a flipped bit
   int reset_at_block = 0;   // resetblock=N: the pack restarts on receiving the N-th block
   std::optional<PowerCut> power_cut;  // cut=EVENT[/N]: a power cut at the N-th such event
+  LinkFault link = LinkFault::none;   // link=ok|down|noack|passive|busoff (-i sim only)
 };
 
 // The DiagFaults these options ask for (the power cut happens once).
