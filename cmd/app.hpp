@@ -13,6 +13,7 @@
 #include "bms/frame_map.hpp"
 #include "bms/scan.hpp"
 #include "can/bus.hpp"
+#include "can/trace.hpp"
 #include "isotp/channel.hpp"
 #include "uds/client.hpp"
 #include "term.hpp"
@@ -26,6 +27,7 @@ struct GlobalOptions {
   bool json = false;          // --json
   std::string lang;           // --lang en|it; empty: from the locale
   std::string dbc;            // --dbc FILE
+  std::string trace;          // --trace FILE: every frame of every bus opened, candump log format
   int verbose = 0;            // -v (repeatable)
   bool quiet = false;         // -q
 };
@@ -58,6 +60,7 @@ public:
 private:
   util::Result<std::unique_ptr<can::Bus>> open(std::vector<can::Filter> filters);
 
+  std::shared_ptr<can::TraceWriter> m_trace;  // --trace: shared by every bus opened
   std::unique_ptr<can::Bus> m_bus;
   std::optional<bms::FrameMap> m_loaded_map;
   const bms::FrameMap* m_map = nullptr;

@@ -4,7 +4,7 @@
 
 _rocketctl_commands="status cells faults scan log settime sleep flash simulate"
 # Global options; they are accepted before and after the command.
-_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
+_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc --trace"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
 _rocketctl_status_opts="--watch"
 _rocketctl_cells_opts=""
@@ -62,6 +62,11 @@ _rocketctl_complete_value() {
         --dbc)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -X '!*.[dD][bB][cC]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --trace)
+            # --trace FILE: any file (a candump log), and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
         --report)
             compopt -o filenames 2>/dev/null

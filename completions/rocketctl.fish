@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
+            case -i --iface --address --timeout --lang --dbc --trace -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
                 set skip 1
             case '-*'
             case '*'
@@ -40,7 +40,7 @@ function __rocketctl_subcommand
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --output --format --since --expect-serial
+            case -i --iface --address --timeout --lang --dbc --trace -o --output --format --since --expect-serial
                 set skip 1
             case '-*'
             case '*'
@@ -159,6 +159,7 @@ complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60
 complete -c rocketctl -l json -d 'Print one JSON object per result'
 complete -c rocketctl -l lang -x -a 'en\tEnglish it\tItalian' -d 'Language of fault texts'
 complete -c rocketctl -l dbc -x -a '(__rocketctl_files .dbc)' -d 'Use another frame map (DBC file)'
+complete -c rocketctl -l trace -r -F -d 'Write every CAN frame sent and received to FILE (candump log format)'
 complete -c rocketctl -s v -l verbose -d 'More detail on stderr; -vv traces every frame'
 complete -c rocketctl -s q -l quiet -d 'Only errors on stderr'
 complete -c rocketctl -l version -d 'Print the version and exit'
