@@ -15,6 +15,7 @@ const std::vector<CommandDef>& command_table() {
       {"sleep", "Put the pack into standby (wake it by charging for 1-2 s)", setup_sleep},
       {"flash", "Update the pack's firmware; a failed update is finished by running it again", setup_flash},
       {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
+      {"decode", "Explain a candump log or --trace file: one line per protocol message", setup_decode},
   };
   return k_commands;
 }

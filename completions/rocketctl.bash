@@ -2,7 +2,7 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan log settime sleep flash simulate"
+_rocketctl_commands="status cells faults scan log settime sleep flash simulate decode"
 # Global options; they are accepted before and after the command.
 _rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc --trace"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
@@ -259,6 +259,15 @@ _rocketctl() {
             opts="$_rocketctl_flash_opts_arg $_rocketctl_flash_opts_flag"
             ;;
         simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
+        decode)
+            # decode [FILE|-]: any file (a candump log)
+            if [[ $cur != -* ]]; then
+                compopt -o filenames 2>/dev/null
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                return 0
+            fi
+            opts=""
+            ;;
         log)
             case $subcommand in
                 "")

@@ -151,6 +151,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a settime -d "Set the BMS cl
 complete -c rocketctl -n 'not __rocketctl_command' -a sleep -d 'Put the pack into standby (wake it by charging for 1-2 s)'
 complete -c rocketctl -n 'not __rocketctl_command' -a flash -d "Update the pack's firmware; a failed update is finished by running it again"
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
+complete -c rocketctl -n 'not __rocketctl_command' -a decode -d 'Explain a candump log or --trace file: one line per protocol message'
 
 # Global options (accepted before and after the command)
 complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, sim, sim:KEY=VALUE,...'
@@ -218,3 +219,6 @@ complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench -x -d 'Pl
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l swap-every -x -d 'With --bench: each pack present this long, e.g. 2s (default 3s)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-gap -x -d 'With --bench: silence between packs (default half of --swap-every)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-loop -d 'With --bench: after the last pack, start again with the first'
+
+# decode [FILE|-]
+complete -c rocketctl -n '__rocketctl_using_command decode' -F -d 'candump log'
