@@ -29,6 +29,14 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+App::~App() {
+  if (!m_trace) return;
+  m_trace->flush();
+  // A trace that lost lines is worth a word; the command's own outcome stands.
+  if (auto written = m_trace->status(); !written)
+    fmt::print(stderr, "rocketctl: --trace: {}\n", written.error().message);
+}
+
 std::string App::interface_name() const {
   return options.iface.empty() ? can::default_interface_name() : options.iface;
 }

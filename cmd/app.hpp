@@ -40,6 +40,12 @@ class App {
 public:
   GlobalOptions options;
 
+  App() = default;
+  // Completes the --trace file, and says on stderr when it could not be written (disk full).
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
+
   // The interface name in use: -i, else ROCKETCTL_IFACE, else can0.
   std::string interface_name() const;
   // Opens the interface with the tool's receive filters (answers to our tool address).

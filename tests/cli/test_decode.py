@@ -159,6 +159,13 @@ class Trace(unittest.TestCase):
         self.assertRegex(r.stderr, r"^rocketctl: --trace: cannot write trace file .*t\.log: "
                                    r"No such file or directory\n$")
 
+    @unittest.skipUnless(os.path.exists("/dev/full"), "no /dev/full")
+    def test_a_trace_that_cannot_be_written_is_reported(self):
+        r = run("-i", "sim", "--trace", "/dev/full", "status")
+        self.assertEqual(r.returncode, 0, r.stderr)  # the command itself went well
+        self.assertIn("rocketctl: --trace: cannot write trace file /dev/full: No space left on device",
+                      r.stderr)
+
     def test_unreadable_file_is_a_file_error(self):
         r = run("decode", os.path.join(self.dir, "missing.log"))
         self.assertEqual(r.returncode, 8)
