@@ -29,6 +29,14 @@ void install_signal_handlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+App::~App() {
+  if (!m_trace) return;
+  m_trace->flush();
+  // A trace that lost lines is worth a word; the command's own outcome stands.
+  if (auto written = m_trace->status(); !written)
+    fmt::print(stderr, "rocketctl: --trace: {}\n", written.error().message);
+}
+
 std::string App::interface_name() const {
   return options.iface.empty() ? can::default_interface_name() : options.iface;
 }
@@ -36,13 +44,24 @@ std::string App::interface_name() const {
 util::Result<std::unique_ptr<can::Bus>> App::open(std::vector<can::Filter> filters) {
   auto name = can::parse_interface_name(interface_name());
   if (!name) return tl::unexpected(name.error());
-  spdlog::info("opening CAN interface {}", interface_name());
-  if (name->kind == can::InterfaceName::Kind::sim) {
-    auto bus = sim::SimBus::open(name->options, std::move(filters));
-    if (!bus) return tl::unexpected(bus.error());
-    return std::unique_ptr<can::Bus>(std::move(*bus));
+  if (!options.trace.empty() && !m_trace) {
+    // Opened before the bus, so that a bad path costs nothing on the bus.
+    auto writer = can::TraceWriter::open(options.trace);
+    if (!writer) return util::with_context(writer.error(), "--trace");
+    m_trace = std::move(*writer);
   }
-  return can::open_interface(*name, std::move(filters));
+  spdlog::info("opening CAN interface {}", interface_name());
+  util::Result<std::unique_ptr<can::Bus>> bus;
+  if (name->kind == can::InterfaceName::Kind::sim) {
+    auto sim_bus = sim::SimBus::open(name->options, std::move(filters));
+    if (!sim_bus) return tl::unexpected(sim_bus.error());
+    bus = std::unique_ptr<can::Bus>(std::move(*sim_bus));
+  } else {
+    bus = can::open_interface(*name, std::move(filters));
+  }
+  if (!bus || !m_trace) return bus;
+  // Every transport the same way: the trace sees what the command sends and receives.
+  return std::unique_ptr<can::Bus>(std::make_unique<can::TracingBus>(std::move(*bus), m_trace));
 }
 
 util::Result<can::Bus*> App::bus() {

@@ -13,6 +13,7 @@
 #include "bms/frame_map.hpp"
 #include "bms/scan.hpp"
 #include "can/bus.hpp"
+#include "can/trace.hpp"
 #include "isotp/channel.hpp"
 #include "uds/client.hpp"
 #include "term.hpp"
@@ -26,6 +27,7 @@ struct GlobalOptions {
   bool json = false;          // --json
   std::string lang;           // --lang en|it; empty: from the locale
   std::string dbc;            // --dbc FILE
+  std::string trace;          // --trace FILE: every frame of every bus opened, candump log format
   int verbose = 0;            // -v (repeatable)
   bool quiet = false;         // -q
 };
@@ -37,6 +39,12 @@ void install_signal_handlers();
 class App {
 public:
   GlobalOptions options;
+
+  App() = default;
+  // Completes the --trace file, and says on stderr when it could not be written (disk full).
+  ~App();
+  App(const App&) = delete;
+  App& operator=(const App&) = delete;
 
   // The interface name in use: -i, else ROCKETCTL_IFACE, else can0.
   std::string interface_name() const;
@@ -58,6 +66,7 @@ public:
 private:
   util::Result<std::unique_ptr<can::Bus>> open(std::vector<can::Filter> filters);
 
+  std::shared_ptr<can::TraceWriter> m_trace;  // --trace: shared by every bus opened
   std::unique_ptr<can::Bus> m_bus;
   std::optional<bms::FrameMap> m_loaded_map;
   const bms::FrameMap* m_map = nullptr;

@@ -17,6 +17,7 @@ const std::vector<CommandDef>& command_table() {
       {"doctor", "Tell what is wrong with the CAN link to the pack and what to do (exit 20-26)", setup_doctor},
       {"simulate", "Run the simulated battery on a CAN interface until stopped", setup_simulate},
       {"check", "Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI", setup_check},
+      {"decode", "Explain a candump log or --trace file: one line per protocol message", setup_decode},
   };
   return k_commands;
 }

@@ -38,6 +38,7 @@ CommandRun setup_flash(CLI::App& sub, App& app);
 CommandRun setup_doctor(CLI::App& sub, App& app);
 CommandRun setup_log(CLI::App& sub, App& app);  // `log dump`: declares the dump subcommand on `sub`
 CommandRun setup_check(CLI::App& sub, App& app);
+CommandRun setup_decode(CLI::App& sub, App& app);
 
 // Prints a JSON value as one line on stdout (the --json contract: one object per line).
 void print_json_line(const nlohmann::json& j);

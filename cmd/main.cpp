@@ -90,6 +90,8 @@ int main(int argc, char** argv) {
       ->type_name("LANG");
   cli_app.add_option("--dbc", o.dbc, "Use another frame map (a DBC with the same message and signal names)")
       ->type_name("FILE");
+  cli_app.add_option("--trace", o.trace, "Write every CAN frame sent and received to FILE (candump log format)")
+      ->type_name("FILE");
   cli_app.add_flag("-v,--verbose", o.verbose, "More detail on stderr; -vv traces every frame");
   cli_app.add_flag("-q,--quiet", o.quiet, "Only errors on stderr");
 

@@ -2,9 +2,9 @@
 # Installed as bash-completion/completions/rocketctl; also works when sourced directly
 # (it needs nothing from the bash-completion package).
 
-_rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate check"
+_rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate check decode"
 # Global options; they are accepted before and after the command.
-_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc"
+_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc --trace"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
 _rocketctl_status_opts="--watch"
 _rocketctl_status_opts_arg="--record --max-size"
@@ -66,6 +66,11 @@ _rocketctl_complete_value() {
         --dbc)
             compopt -o filenames 2>/dev/null
             mapfile -t COMPREPLY < <(compgen -f -X '!*.[dD][bB][cC]' -- "$cur"; compgen -d -- "$cur")
+            ;;
+        --trace)
+            # --trace FILE: any file (a candump log), and folders
+            compopt -o filenames 2>/dev/null
+            mapfile -t COMPREPLY < <(compgen -f -- "$cur")
             ;;
         --report)
             compopt -o filenames 2>/dev/null
@@ -278,6 +283,15 @@ _rocketctl() {
             ;;
         simulate) opts="$_rocketctl_simulate_opts_arg $_rocketctl_simulate_opts_flag" ;;
         check) opts="$_rocketctl_check_opts_arg $_rocketctl_check_opts_flag" ;;
+        decode)
+            # decode [FILE|-]: any file (a candump log)
+            if [[ $cur != -* ]]; then
+                compopt -o filenames 2>/dev/null
+                mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+                return 0
+            fi
+            opts=""
+            ;;
         log)
             case $subcommand in
                 "")

@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
+            case -i --iface --address --timeout --lang --dbc --trace -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
                 set skip 1
             case '-*'
             case '*'
@@ -40,7 +40,7 @@ function __rocketctl_subcommand
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc -o --output --format --since --expect-serial
+            case -i --iface --address --timeout --lang --dbc --trace -o --output --format --since --expect-serial
                 set skip 1
             case '-*'
             case '*'
@@ -156,6 +156,7 @@ complete -c rocketctl -n 'not __rocketctl_command' -a flash -d "Update the pack'
 complete -c rocketctl -n 'not __rocketctl_command' -a doctor -d 'Tell what is wrong with the CAN link to the pack and what to do'
 complete -c rocketctl -n 'not __rocketctl_command' -a simulate -d 'Run the simulated battery on a CAN interface until stopped'
 complete -c rocketctl -n 'not __rocketctl_command' -a check -d 'Check the pack against a limits file: PASS/FAIL per limit, JUnit XML for CI'
+complete -c rocketctl -n 'not __rocketctl_command' -a decode -d 'Explain a candump log or --trace file: one line per protocol message'
 
 # Global options (accepted before and after the command)
 complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, ecan, ecan:DEVICE:CHANNEL, sim, sim:KEY=VALUE,...'
@@ -164,6 +165,7 @@ complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60
 complete -c rocketctl -l json -d 'Print one JSON object per result'
 complete -c rocketctl -l lang -x -a 'en\tEnglish it\tItalian' -d 'Language of fault texts'
 complete -c rocketctl -l dbc -x -a '(__rocketctl_files .dbc)' -d 'Use another frame map (DBC file)'
+complete -c rocketctl -l trace -r -F -d 'Write every CAN frame sent and received to FILE (candump log format)'
 complete -c rocketctl -s v -l verbose -d 'More detail on stderr; -vv traces every frame'
 complete -c rocketctl -s q -l quiet -d 'Only errors on stderr'
 complete -c rocketctl -l version -d 'Print the version and exit'
@@ -231,3 +233,6 @@ complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench -x -d 'Pl
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l swap-every -x -d 'With --bench: each pack present this long, e.g. 2s (default 3s)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-gap -x -d 'With --bench: silence between packs (default half of --swap-every)'
 complete -c rocketctl -n '__rocketctl_using_command simulate' -l bench-loop -d 'With --bench: after the last pack, start again with the first'
+
+# decode [FILE|-]
+complete -c rocketctl -n '__rocketctl_using_command decode' -F -d 'candump log'
