@@ -52,6 +52,8 @@ public:
   util::Result<can::Bus*> bus();
   // Opens the interface for a node that serves requests (`simulate`): every protocol frame.
   util::Result<std::unique_ptr<can::Bus>> open_bus_unfiltered();
+  // Opens the interface with no filter at all (`doctor`: other traffic is a finding).
+  util::Result<std::unique_ptr<can::Bus>> open_bus_all() { return open({}); }
   util::Result<const bms::FrameMap*> frame_map();
   // A client for BMS --address on the bus.
   util::Result<bms::Client*> client();

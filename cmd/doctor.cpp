@@ -7,7 +7,6 @@
 #include "can/open.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
-#include "sim/sim_bus.hpp"
 
 namespace cli {
 namespace {
@@ -121,14 +120,9 @@ CommandResult run(App& app) {
   env.list_interfaces = [] { return can::list_can_interfaces(); };
   env.network_interface_exists = [](const std::string& n) { return can::network_interface_exists(n); };
   // Every frame, not only the protocol's: other traffic is a finding of its own.
-  env.open = [&name]() -> util::Result<std::unique_ptr<can::Bus>> {
-    if (name->kind == can::InterfaceName::Kind::sim) {
-      auto bus = sim::SimBus::open(name->options, {});
-      if (!bus) return tl::unexpected(bus.error());
-      return std::unique_ptr<can::Bus>(std::move(*bus));
-    }
-    return can::open_interface(*name, {});
-  };
+  // Every frame, not only the protocol's: other traffic is a finding of its own. Through
+  // App, so that --trace records the probes too.
+  env.open = [&app] { return app.open_bus_all(); };
 
   doc::ProbeOptions probe;
   probe.bms = static_cast<std::uint8_t>(app.options.address);
