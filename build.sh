@@ -3,6 +3,8 @@
 #   ./build.sh demo    runs `rocketctl status` against the built-in simulated battery
 #   ./build.sh test    runs the whole test suite (what CI runs)
 #   ./build.sh build   only builds
+#   ./build.sh sanitize  builds with AddressSanitizer + UBSan in build-sanitize and runs the
+#                      suite there (CI runs it after `test`); any finding fails it
 # Environment: BUILD_DIR (default build), ROCKETCTL_WERROR=ON (warnings as errors; CI sets it),
 # CI=true (a skipped test counts as a failure).
 set -eu
@@ -61,7 +63,41 @@ case "${1:-demo}" in
       echo "build.sh: a test was skipped; in CI every test must run" >&2
       exit 1
     fi ;;
+  sanitize)
+    # The whole suite built with -fsanitize=address,undefined (ROCKETCTL_SANITIZE), in its own
+    # build dir. Every sanitizer report goes to a file in $reports as well as failing its
+    # process (exit 86, no recovery): a finding in a process whose exit status a test does not
+    # look at (a CLI test expecting a failure) still fails this pass.
+    install_missing $BUILD_PACKAGES $TEST_PACKAGES
+    BUILD_DIR=build-sanitize
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROCKETCTL_SANITIZE=ON \
+      -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||
+      { cat "$BUILD_DIR.configure.log"; exit 1; }
+    cmake --build "$BUILD_DIR"
+    reports="$PWD/$BUILD_DIR/sanitizer-reports"
+    rm -rf "$reports" && mkdir -p "$reports"
+    export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:print_stacktrace=1:exitcode=86:log_path=$reports/asan"
+    export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1:exitcode=86:log_path=$reports/ubsan"
+    log="$BUILD_DIR/ctest.log"
+    set +e
+    # The e2e label (User-Mode Linux, mem=256M) is left out: whether ASan's shadow-memory
+    # reservation works inside the guest is not verified yet, and ASAN_OPTIONS does not reach
+    # the guest's environment. Those tests run unsanitized in `./build.sh test`.
+    (cd "$BUILD_DIR" && ctest --output-on-failure -j 2 -LE e2e) 2>&1 | tee "$log"
+    set -e
+    status=0
+    if [ -n "$(ls -A "$reports")" ]; then
+      echo "build.sh: sanitizer findings:" >&2
+      cat "$reports"/* >&2
+      status=1
+    fi
+    grep -q "100% tests passed" "$log" || status=1
+    if [ "${CI:-}" = "true" ] && grep -Eq "\*\*\*Skipped|Not Run" "$log"; then
+      echo "build.sh: a test was skipped; in CI every test must run" >&2
+      status=1
+    fi
+    exit $status ;;
   *)
-    echo "usage: ./build.sh [demo|test|build]" >&2
+    echo "usage: ./build.sh [demo|test|build|sanitize]" >&2
     exit 2 ;;
 esac
