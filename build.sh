@@ -17,7 +17,8 @@ BUILD_PACKAGES="cmake ninja-build g++ pkg-config libcli11-dev libfmt-dev libspdl
   libtomlplusplus-dev"
 TEST_PACKAGES="python3 user-mode-linux can-utils kmod iproute2 python3-canmatrix python3-openpyxl tshark
   zsh fish man-db groff-base
-  python3-junitparser"
+  python3-junitparser
+  dpkg-dev file"
 
 install_missing() {
   missing=""

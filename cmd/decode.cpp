@@ -142,8 +142,8 @@ CommandResult run(App& app, const DecodeOptions& o) {
 
 CommandRun setup_decode(CLI::App& sub, App& app) {
   auto o = std::make_shared<DecodeOptions>();
-  sub.add_option("FILE", o->file, "candump log to decode (candump -L, or a --trace file); - or none: stdin")
-      ->type_name("FILE");
+  sub.add_option("FILE", o->file, "Candump log to decode (candump -L, or a --trace file); - or none: stdin")
+      ->type_name("");
   return [&app, o] { return run(app, *o); };
 }
 

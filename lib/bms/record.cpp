@@ -15,6 +15,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "util/folder.hpp"
+
 namespace bms {
 namespace {
 
@@ -58,16 +60,6 @@ int count_columns(const std::string& header, std::string_view prefix, std::strin
     start = end + 1;
   }
   return n;
-}
-
-void sync_directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
 }
 
 std::string hex_word(std::uint32_t w) { return fmt::format("0x{:08X}", w); }
@@ -208,7 +200,7 @@ util::Result<void> Recorder::rotate() {
     if (exists(from) && std::rename(from.c_str(), to.c_str()) != 0)
       return util::fail(util::Errc::io, fmt::format("cannot rename {} to {}: {}", from, to, std::strerror(errno)));
   }
-  sync_directory_of(m_path);
+  util::sync_folder(util::folder_of(m_path));
   ++m_rotations;
   return {};
 }

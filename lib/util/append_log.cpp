@@ -1,4 +1,5 @@
 #include "util/append_log.hpp"
+#include "util/folder.hpp"
 
 #include <cerrno>
 #include <cstring>
@@ -28,16 +29,6 @@ bool write_all(int fd, const std::string& text) {
   return true;
 }
 
-void sync_directory_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
-}
-
 }  // namespace
 
 Result<AppendLog> AppendLog::open(const std::string& path, const std::string& header) {
@@ -48,7 +39,7 @@ Result<AppendLog> AppendLog::open(const std::string& path, const std::string& he
   if (::fstat(fd, &st) != 0) return tl::unexpected(io_error("cannot read", path));
   if (st.st_size == 0) {
     if (auto r = log.append(header); !r) return tl::unexpected(r.error());
-    sync_directory_of(path);
+    sync_folder(folder_of(path));
   }
   return log;
 }

@@ -1,4 +1,5 @@
 #include "util/atomic_file.hpp"
+#include "util/folder.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -13,12 +14,6 @@
 namespace util {
 namespace {
 
-std::string folder_of(const std::string& path) {
-  auto slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 std::string name_of(const std::string& path) {
   auto slash = path.rfind('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
@@ -30,14 +25,6 @@ tl::unexpected<Error> io_error(const std::string& what, const std::string& path,
 
 tl::unexpected<Error> exists_error(const std::string& target) {
   return fail(Errc::usage, target + " exists: add --force to replace it");
-}
-
-void sync_folder(const std::string& folder) {
-  int fd = ::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd >= 0) {
-    ::fsync(fd);  // best effort: some file systems refuse fsync on a folder
-    ::close(fd);
-  }
 }
 
 // The permissions a file created now gets (0666 less the umask), as open(O_CREAT) would give;

@@ -1,27 +1,9 @@
 """Judges what payload_diag_vcan.sh left in its result dir (run inside UML)."""
 import csv
 import json
-import sys
 import zlib
-from pathlib import Path
 
-R = Path(sys.argv[1])
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def read(name):
-    p = R / name
-    return p.read_text() if p.exists() else ""
-
-
-def rc(name):
-    return int(read(name).strip() or -1)
+from results import R, check, finish, rc, read
 
 
 # 1. the event log: 42 records at start (§11), the worked record among them; the same in every format
@@ -71,5 +53,4 @@ full = json.loads(read("log2000.json") or "{}").get("records", [])
 check(len(full) == 2000, f"2000 records read (got {len(full)})")
 check([r.get("number") for r in full] == list(range(1, 2001)), "numbered 1..2000 in order")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

@@ -1,26 +1,9 @@
 """Judges what payload_doctor_vcan.sh left in its result dir (run inside UML)."""
 import json
-import sys
-from pathlib import Path
 
-R = Path(sys.argv[1])
-failures = []
+from results import check, finish, rc, read
+
 HINT = "run 'rocketctl doctor' for details"
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def read(name):
-    p = R / name
-    return p.read_text() if p.exists() else ""
-
-
-def rc(name):
-    return int(read(name).strip() or -1)
 
 
 def case(name, status, diagnosis, *needles):
@@ -79,5 +62,4 @@ check((d.get("link") or {}).get("virtual") is True, "healthy: vcan0 is seen as v
 check("-> 18010140#0100000000000000" in read("healthy.err") and "<- 18014001#010A020301040200" in read("healthy.err"),
       "healthy -vv: the CONNECT request and the worked answer (§10) are traced")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

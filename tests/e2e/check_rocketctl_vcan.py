@@ -1,25 +1,8 @@
 """Judges what payload_rocketctl_vcan.sh left in its result dir (run inside UML)."""
 import json
 import re
-import sys
-from pathlib import Path
 
-R = Path(sys.argv[1])
-failures = []
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def read(name):
-    return (R / name).read_text()
-
-
-def rc(name):
-    return int(read(name).strip())
+from results import check, finish, rc, read
 
 
 # status --json against the reference battery (rockets-can-v1 §11)
@@ -95,5 +78,4 @@ for t, ident in timed:
 check(len(runs) == 5, f"five status exchanges captured ({len(runs)})")
 print(f"figure: one status exchange on vcan0 (simulator answering after 2 ms): {sorted(runs)} ms")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -1,28 +1,11 @@
 """Judges what payload_settime_vcan.sh left in its result dir (run inside UML)."""
 import csv
 import json
-import sys
-from pathlib import Path
 
-R = Path(sys.argv[1])
-failures = []
+from results import check, finish, rc, read
+
 COLUMNS = ["time", "serial", "address", "result", "bms_time_before", "drift_before_s", "time_set",
            "bms_time_after", "drift_after_s", "message"]
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def read(name):
-    p = R / name
-    return p.read_text() if p.exists() else ""
-
-
-def rc(name):
-    return int(read(name).strip() or -1)
 
 
 # 1. scan and settime --all on two packs
@@ -90,5 +73,4 @@ for t, ident, data in frames:
 check(len(per_pack) == 3, f"three calibrations seen on the bus ({len(per_pack)})")
 print(f"figure: settime --auto, a pack's first answer to its verified read-back: {per_pack} ms")
 
-print(f"{len(failures)} failed")
-sys.exit(1 if failures else 0)
+finish()

@@ -1,27 +1,10 @@
 """Judges what payload_trace_vcan.sh left in its result dir (run inside UML)."""
 import json
 import re
-import sys
-from pathlib import Path
 
-R = Path(sys.argv[1])
-failures = []
+from results import check, finish, rc, read
+
 LINE = re.compile(r"^\((\d+)\.(\d{6})\) (\S+) ([0-9A-F]{3}|[0-9A-F]{8})#([0-9A-F]*)$")
-
-
-def check(ok, what):
-    print(("ok   " if ok else "FAIL ") + what)
-    if not ok:
-        failures.append(what)
-
-
-def read(name):
-    p = R / name
-    return p.read_text() if p.exists() else ""
-
-
-def rc(name):
-    return int(read(name).strip() or -1)
 
 
 def log(name):
@@ -102,5 +85,4 @@ for t, trace in (("status", status_trace), ("dump", dump_trace)):
     check([r[2] for r in replay if r] == [x[2] for x in trace if x],
           f"replayed {t} trace captured again byte for byte ({len(replay)} frames)")
 
-print(f"{len(failures)} failure(s)")
-sys.exit(1 if failures else 0)
+finish()

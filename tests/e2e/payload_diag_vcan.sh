@@ -42,4 +42,4 @@ sleep 0.5
 "$BIN" -i vcan0 --json log dump > log2000.json 2> log2000.err; echo $? > log2000.rc
 kill -INT $SIM; wait $SIM
 
-/usr/bin/python3 "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_diag_vcan.py" "$R"
+/usr/bin/python3 -B "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_diag_vcan.py" "$R"

@@ -76,4 +76,4 @@ sleep 0.5
 doctor healthy -i vcan0 -vv
 kill -INT $SIM; wait $SIM
 
-/usr/bin/python3 "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_doctor_vcan.py" "$R"
+/usr/bin/python3 -B "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_doctor_vcan.py" "$R"

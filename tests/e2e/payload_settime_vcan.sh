@@ -50,4 +50,4 @@ sleep 0.5
 "$BIN" -i vcan0 status > after_sleep.out 2> after_sleep.err; echo $? > after_sleep.rc
 kill -INT $SIM; wait $SIM
 
-/usr/bin/python3 "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_settime_vcan.py" "$R"
+/usr/bin/python3 -B "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_settime_vcan.py" "$R"

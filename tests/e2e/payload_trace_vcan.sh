@@ -39,4 +39,4 @@ for t in status dump; do
   kill $DUMP; wait $DUMP 2>/dev/null
 done
 
-/usr/bin/python3 "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_trace_vcan.py" "$R"
+/usr/bin/python3 -B "$ROCKETCTL_SOURCE_DIR/tests/e2e/check_trace_vcan.py" "$R"
