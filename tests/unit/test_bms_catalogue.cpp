@@ -132,7 +132,9 @@ TEST_CASE("every flag and message has both languages, and the Italian is not the
     CHECK(f.it.meaning != f.en.meaning);
     CHECK(f.it.action != f.en.action);
   }
-  for (auto& [key, value] : builtin_json().at("messages").items()) {
+  // Named: a range-for over a member of a temporary would iterate a destroyed object.
+  const json doc = builtin_json();
+  for (auto& [key, value] : doc.at("messages").items()) {
     INFO(key);
     CHECK_FALSE(cat.message(key, Lang::en).empty());
     CHECK_FALSE(cat.message(key, Lang::it).empty());
