@@ -14,6 +14,8 @@ import xml.etree.ElementTree as ET
 
 import junitparser
 
+from cli_env import environment
+
 ROCKETCTL = os.environ.get("ROCKETCTL", "rocketctl")
 HERE = os.path.dirname(os.path.abspath(__file__))
 EXAMPLE = os.path.join(HERE, "..", "..", "docs", "limits.example.toml")
@@ -21,13 +23,6 @@ ALL_LIMITS = ["cell_count", "cell_voltage", "max_diff_voltage", "pack_voltage", 
               "mos_temperature", "rsoc", "clock_drift", "shell_resistance", "flags_clear",
               "flags_set", "firmware", "serial"]
 SERIAL = "RKS3611A201000123"  # §11
-
-
-def environment():
-    env = dict(os.environ)
-    env.pop("ROCKETCTL_IFACE", None)
-    env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NO_COLOR": "1"})
-    return env
 
 
 def run(*args, timeout=120):

@@ -12,15 +12,10 @@ import subprocess
 import tempfile
 import unittest
 
+from cli_env import environment
+
 ROCKETCTL = os.environ.get("ROCKETCTL", "rocketctl")
 LINE = re.compile(r"^\((\d{10,})\.(\d{6})\) (\S+) ([0-9A-F]{3}|[0-9A-F]{8})#([0-9A-F]*|R\d?)$")
-
-
-def environment():
-    env = dict(os.environ)
-    env.pop("ROCKETCTL_IFACE", None)
-    env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NO_COLOR": "1"})
-    return env
 
 
 def run(*args, timeout=120, cwd=None, stdin_text=None):

@@ -21,6 +21,8 @@ import unittest
 
 import openpyxl
 
+from cli_env import environment
+
 ROCKETCTL = os.environ.get("ROCKETCTL", "rocketctl")
 EPOCH = datetime.datetime(2000, 1, 1)
 BMS_TO_TOOL = "18DA4001"  # §6: the BMS's diagnostic identifier towards tool 0x40
@@ -42,13 +44,6 @@ CSV_HEADER = ["number", "time", "event", "flag", "flag_name", "pack_voltage_v", 
               "max_cell_v", "min_cell_v", "max_temp_c", "rsoc_pct"]
 SHEET_HEADER = ["#", "Time", "Event", "Flag", "Flag name", "Pack V", "Current A", "Max cell V",
                 "Min cell V", "Max °C", "RSOC %"]
-
-
-def environment():
-    env = dict(os.environ)
-    env.pop("ROCKETCTL_IFACE", None)
-    env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NO_COLOR": "1"})
-    return env
 
 
 def run(*args, timeout=120, cwd=None):

@@ -16,15 +16,10 @@ import tempfile
 import time
 import unittest
 
+from cli_env import environment
+
 ROCKETCTL = os.environ.get("ROCKETCTL", "rocketctl")
 REFERENCE_CELLS = [3642, 3643, 3641, 3644, 3642, 3643, 3642, 3641, 3643, 3642]  # §11
-
-
-def environment():
-    env = dict(os.environ)
-    env.pop("ROCKETCTL_IFACE", None)
-    env.update({"LANG": "C.UTF-8", "LC_ALL": "", "LC_MESSAGES": "", "NO_COLOR": "1"})
-    return env
 
 
 def run(*args, timeout=60):
