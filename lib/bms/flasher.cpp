@@ -47,7 +47,7 @@ Flasher::Flasher(Client& poll, uds::Client& uds, FlashTiming timing)
     : m_poll(poll), m_uds(uds), m_timing(timing) {}
 
 util::Result<ConnectInfo> Flasher::await_mode(std::optional<Mode> mode, util::Duration within) {
-  // A client of its own: one short try per poll, so CONNECT goes out about every 150 ms.
+  // A client of its own: one short try per poll, so CONNECT goes out every connect_every.
   ClientOptions o = m_poll.options();
   o.retries = 0;
   o.timeout = m_timing.connect_every;
