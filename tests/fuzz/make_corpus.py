@@ -114,6 +114,29 @@ def poll():
     write("fuzz_poll", "worked_frames.bin", seed)
 
 
+def poll_client():
+    # Operations (fuzz_poll_client.cpp): op byte, then per request a reply count and replies
+    # of flags (DLC | 0x10 NAK | 0x20 late | 0x40 other BMS) + 8 bytes. The §10 answers to
+    # CONNECT, PACK, CELL VOLTAGES (frames out of order) and IDENTITY; then SET CLOCK refused
+    # with NAK 0x05 (no session), CONNECT again, and the SET CLOCK answer.
+    frames = {}
+    for ident, data in worked_frames():
+        frames.setdefault(ident, []).append(data)
+
+    def rep(data, flags=8):
+        return bytes([flags]) + data
+
+    session = bytes([0, 1]) + rep(frames[0x18014001][0])
+    session += bytes([2, 1]) + rep(frames[0x18104001][0])
+    volts = frames[0x18144001]
+    session += bytes([6, 4]) + rep(volts[0]) + rep(volts[3]) + rep(volts[1]) + rep(volts[2])
+    session += bytes([1, 3]) + b"".join(rep(d) for d in frames[0x18024001])
+    write("fuzz_poll_client", "worked_session.bin", session)
+    nak = bytes([12, 1]) + rep(bytes([0x20, 0x05, 0, 0, 0, 0, 0, 0]), 0x18)
+    nak += bytes([1]) + rep(frames[0x18014001][0]) + bytes([1]) + rep(frames[0x18200140][0])
+    write("fuzz_poll_client", "nak_no_session.bin", nak)
+
+
 def isotp():
     # block size, STmin, then operations (fuzz_isotp.cpp): 0x00 frame (flags = DLC), 0x80|n
     # time n × 25 ms, 0xC0 send length u16.
@@ -219,6 +242,7 @@ def main():
     dbc()
     ihex()
     poll()
+    poll_client()
     isotp()
     uds()
     event_log()
