@@ -5,6 +5,9 @@
 #   ./build.sh build   only builds
 #   ./build.sh sanitize  builds with AddressSanitizer + UBSan in build-sanitize and runs the
 #                      suite there (CI runs it after `test`); any finding fails it
+#   ./build.sh fuzz [SECONDS]  builds the libFuzzer targets (tests/fuzz) with clang in build-fuzz,
+#                      runs each over its seeds and past findings once, then fuzzes each for
+#                      SECONDS (default 30); a crash, leak, timeout or broken invariant fails it
 # Environment: BUILD_DIR (default build), ROCKETCTL_WERROR=ON (warnings as errors; CI sets it),
 # CI=true (a skipped test counts as a failure).
 set -eu
@@ -98,7 +101,27 @@ case "${1:-demo}" in
       status=1
     fi
     exit $status ;;
+  fuzz)
+    # libFuzzer needs clang (Debian's clang-14; libclang-rt-14-dev holds libFuzzer and the
+    # sanitizer runtimes) and its own build dir: ROCKETCTL_FUZZ builds only lib/ and the
+    # targets, instrumented, with ASan and UBSan. tests/fuzz/run.sh runs them; the corpus is
+    # grown in build-fuzz/fuzz-run, never in tests/.
+    seconds=${2:-30}
+    install_missing $BUILD_PACKAGES clang-14 libclang-rt-14-dev
+    BUILD_DIR=build-fuzz
+    launcher=""
+    command -v ccache > /dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_CXX_COMPILER=clang++-14 -DROCKETCTL_FUZZ=ON $launcher \
+      -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||
+      { cat "$BUILD_DIR.configure.log"; exit 1; }
+    cmake --build "$BUILD_DIR"
+    echo "build.sh: every fuzz target over its seeds and regressions, once:"
+    tests/fuzz/run.sh regress "$BUILD_DIR"
+    echo "build.sh: fuzzing each target for $seconds s:"
+    rm -rf "$BUILD_DIR/fuzz-run"
+    tests/fuzz/run.sh fuzz "$BUILD_DIR" "$seconds" "$BUILD_DIR/fuzz-run" ;;
   *)
-    echo "usage: ./build.sh [demo|test|build|sanitize]" >&2
+    echo "usage: ./build.sh [demo|test|build|sanitize|fuzz [SECONDS]]" >&2
     exit 2 ;;
 esac

@@ -389,13 +389,18 @@ struct Decoder::Impl {
     }
   }
 
+  // Capped at k_max_frames: a trace may hold a count no pack has (255 cells: 85 frames), and
+  // frames past k_max_frames are dropped as raw anyway; expecting more made give_assembly()
+  // index past `frames` and shift `present` by 64 (found by tests/fuzz/fuzz_decode).
   int expected_frames(std::uint8_t cmd, std::uint8_t bms) const {
+    int n = 0;
     switch (static_cast<Command>(cmd)) {
-      case Command::identity: return 3;
-      case Command::cell_voltages: return cells[bms] ? (cells[bms] + 2) / 3 : 0;
-      case Command::temperatures: return sensors[bms] ? (sensors[bms] + 2) / 3 : 0;
-      default: return 0;
+      case Command::identity: n = 3; break;
+      case Command::cell_voltages: n = cells[bms] ? (cells[bms] + 2) / 3 : 0; break;
+      case Command::temperatures: n = sensors[bms] ? (sensors[bms] + 2) / 3 : 0; break;
+      default: break;
     }
+    return std::min(n, static_cast<int>(k_max_frames));
   }
 
   void give_assembly(Assembly& a, MessageSink& sink) {

@@ -39,8 +39,11 @@ util::Result<ScanResult> scan(Client& base, const FrameMap& map, util::Duration 
   ScanResult result;
   for (const auto& [address, answers] : by_address) {
     ScannedPack pack{address, answers.front(), std::nullopt};
+    // Captured by value, not the binding: clang before 16 cannot capture structured
+    // bindings (the fuzz build, ROCKETCTL_FUZZ, uses clang 14).
+    const ConnectInfo first = answers.front();
     bool conflict = std::any_of(answers.begin(), answers.end(),
-                                [&](const ConnectInfo& c) { return !(c == answers.front()); });
+                                [first](const ConnectInfo& c) { return !(c == first); });
     ClientOptions o = base.options();
     o.bms = address;
     Client client(base.bus(), map, o);

@@ -253,6 +253,9 @@ const char* parse_candump(std::string_view line, CandumpRecord& out) {
   f = Frame{};
   out.error = false;
   if (id_len == 3) {
+    // Three hex digits reach 0xFFF, past the 11-bit range: such an id was written back masked
+    // (another frame) and would reach a backend as an invalid one (found by tests/fuzz).
+    if (id > k_max_standard_id) return "id: a standard id is at most 7FF";
     f.extended = false;
     f.id = id;
   } else if (id_len == 8) {

@@ -237,6 +237,21 @@ TEST_CASE("decoder: multi-frame responses are assembled into one message", "[bms
   CHECK(f.last().name == "PACK");
 }
 
+// Found by tests/fuzz/fuzz_decode (regressions/fuzz_decode/connect_255_cells.log): 255 cells
+// made the decoder expect 85 frames, and giving the assembly up read past its 32 frame slots.
+TEST_CASE("decoder: a cell count past what one response can carry expects at most 32 frames",
+          "[bms][decoder]") {
+  Feed f;
+  f.frame("18014001 01 FF 02 03 01 04 02 00");  // CONNECT: 255 cells
+  f.frame("18144001 01 0E 3A 0E 3B 0E 39 FF");
+  f.decoder.finish(f.sink);
+  REQUIRE(f.sink.got.size() == 2);
+  CHECK(f.last().name == "CELL VOLTAGES");
+  CHECK_FALSE(f.last().complete);
+  CHECK(f.last().note == "incomplete: 31 of 32 frames missing");
+  CHECK(f.last().values.size() == 3);
+}
+
 TEST_CASE("decoder: without a CONNECT in the trace, a multi-frame answer ends at the next request "
           "or at the end", "[bms][decoder]") {
   Feed f;

@@ -159,3 +159,11 @@ TEST_CASE("candump: malformed lines say what is wrong", "[can][candump]") {
         "CAN FD frame (##): not supported (classical CAN only)");
   CHECK(error_of("(1.5) can0 123#00 extra") == "unexpected text after the frame");
 }
+
+// Found by tests/fuzz/fuzz_candump (regressions/fuzz_candump/standard_id_800): 3 hex digits
+// reach 0xFFF; an id past 0x7FF was taken, then written back masked to another frame's id.
+TEST_CASE("candump: a standard id above 7FF is refused", "[can][candump]") {
+  CHECK(error_of("(0.0) c 801#") == "id: a standard id is at most 7FF");
+  CHECK(error_of("(1.5) can0 FFF#00") == "id: a standard id is at most 7FF");
+  CHECK(parsed("(1.5) can0 7FF#00").frame.id == 0x7FF);
+}
