@@ -1,6 +1,5 @@
 // fault_matrix: every command of rocketctl against the simulated battery, with one fault at
-// every step (see tests/fault/README in the header of injector.hpp and the README section
-// "Fault injection"). For each command and each fault kind: a clean run counts the steps the
+// every step (the faults: injector.hpp; the README section "Fault injection"). For each command and each fault kind: a clean run counts the steps the
 // fault can fall on; then one run per step with the fault there, each checked for
 //   - an exit status documented for that fault (never a crash),
 //   - stderr: exactly one "rocketctl: ..." line (+ an optional "hint:" line) when it failed,
@@ -11,6 +10,7 @@
 //     or the new one (the new one when it said so); after sleep it sleeps iff it said so.
 // Prints every violation; exits 1 if there is any. --table prints the Markdown table of the
 // README (command x fault: held/tried). --only NAME runs one command; -v prints every case.
+// A case that never reaches its step (the run took a shorter path) counts as not tried.
 // Simulated time throughout (the hub's ManualClock): the whole matrix takes seconds.
 
 #include <algorithm>
@@ -301,7 +301,7 @@ private:
     m_violations.push_back(fmt::format("{}: {} [exit {}; stderr: {}]", where, what, o.status, err));
   }
 
-  // Checks one run's exit status, stderr, stdout and files; "" or the first problem.
+  // Checks one run's exit status, stderr, stdout and files: the problems found (none: it held).
   std::vector<std::string> check_run(const Command& c, const Outcome& o, const std::set<int>& allowed) {
     std::vector<std::string> bad;
     if (!allowed.count(o.status))
