@@ -517,6 +517,8 @@ const std::vector<Command>& commands() {
       {"log dump -o .json", {"log", "dump", "-o", "{FILE}"}, Output::json, "log.json"},
       {"flash (Intel HEX)", {"flash", "{IMAGE}", "--yes", "--allow-downgrade", "--force"}, Output::none, ""},
       {"check --junit", {"check", "--limits", "{LIMITS}", "--junit", "{FILE}"}, Output::junit, "junit.xml"},
+      {"check --samples 2 --junit", {"check", "--limits", "{LIMITS}", "--samples", "2", "--interval", "0", "--junit", "{FILE}"},
+       Output::junit, "junit.xml"},
       {"status --record", {"status", "--record", "{FILE}"}, Output::record, "record.csv"},
   };
   return k;
