@@ -227,8 +227,8 @@ private:
   static bool is_sleep(const Command& c) { return c.args.front() == "sleep"; }
   static bool is_settime(const Command& c) { return c.args.front() == "settime"; }
 
-  // Where a clean run's steps put a fault: after the answer that commits the change (SET
-  // CLOCK, SLEEP), success is right whatever comes; after the tool's last frame it has all it
+  // Where a clean run's steps put a fault: from the answer that commits the change (SET
+  // CLOCK, SLEEP) on, success is right whatever comes; after the tool's last frame it has all it
   // needs, and a lasting fault it never sends into is silence to it.
   struct Plan {
     long commit = 0;     // the step of the committing answer (0: none)
@@ -252,14 +252,17 @@ private:
   // The exit statuses a fault of `kind` at `step` (of all frames) may end in (rockets-can-v1,
   // cmd/exit_status.hpp and the README's table of exit statuses).
   static std::set<int> expected(const Command& c, Kind kind, int clean, long step, const Plan& plan,
-                                bool at_receive) {
+                                bool at_receive, bool at_connect) {
     std::set<int> ok;
     switch (kind) {
       case Kind::drop:
-      case Kind::reset:
-      case Kind::standby: ok = {clean, 3, 9}; break;  // retried, or no answer / lost part-way
-      case Kind::nak_busy:
-      case Kind::nak_session: ok = {clean, 5}; break;  // retried / reconnected; CONNECT refused
+      case Kind::reset: ok = {clean, 3, 9}; break;  // retried, or no answer / lost part-way
+      case Kind::standby: ok = {3, 9}; break;       // success only when all was said (below)
+      case Kind::nak_busy: ok = {clean}; break;  // like no answer: asked again (§12)
+      case Kind::nak_session:  // CONNECT again and repeat (§3.3); CONNECT itself refused: 5
+        ok = {clean};
+        if (at_connect) ok.insert(5);
+        break;
       case Kind::nak_unknown:
       case Kind::nak_invalid:
       case Kind::nak_conditions: ok = {5}; break;
@@ -278,10 +281,8 @@ private:
         // Nothing acknowledging is only seen by sending: a tool that waits on (for 'response
         // pending', for the rest of a message) and gives up hears silence.
         if (kind == Kind::no_ack && at_receive) ok.insert(3);
-        // scan's data is in once discovery has answered; what follows is best-effort.
-        if (c.args.front() == "scan" && step > 2) ok.insert(clean);
         break;
-      case Kind::sigint: ok = {130, clean}; break;
+      case Kind::sigint: ok = {130}; break;  // success only when all was said (below)
       case Kind::none: ok = {clean}; break;
     }
     // Discovery (scan, settime --all) takes what answers a broadcast CONNECT; a NAK is none.
@@ -291,7 +292,11 @@ private:
         ok.insert({clean, 3});
     // sleep checks that the pack is silent: any answer then, a NAK too, means it is awake.
     if (is_sleep(c)) ok.insert(11);
-    if (plan.commit != 0 && step > plan.commit) ok.insert(clean);
+    // After the tool's last frame, or the answer that commits the change, the command has what
+    // it needs: finishing it is right.
+    if (step > plan.last_send || (plan.commit != 0 && step >= plan.commit)) ok.insert(clean);
+    // scan's data is in once discovery has answered (step 2); what follows is best-effort.
+    if (c.args.front() == "scan" && step >= 2) ok.insert(clean);
     return ok;
   }
 
@@ -467,8 +472,12 @@ private:
       m_rig.idle(std::chrono::milliseconds(250));
       ++m_cases;
       const std::string where = fmt::format("{} | {} | step {} of {}", c.name, fault::kind_name(kind), k, n);
-      std::vector<std::string> bad = check_run(c, o, expected(c, kind, clean.status, fired_at, plan,
-                                                                    fired_at > 0 && !steps[static_cast<std::size_t>(std::min<long>(fired_at, static_cast<long>(steps.size()))) - 1].sent));
+      // The step it fell on, as the clean run had it (the runs are alike up to the fault).
+      const Step* on = fired_at > 0 && fired_at <= static_cast<long>(steps.size())
+                           ? &steps[static_cast<std::size_t>(fired_at - 1)] : nullptr;
+      const bool at_receive = on != nullptr && !on->sent;
+      const bool at_connect = on != nullptr && on->what == Step::What::poll_request && (on->frame.id >> 16 & 0xFF) == 0x01;
+      std::vector<std::string> bad = check_run(c, o, expected(c, kind, clean.status, fired_at, plan, at_receive, at_connect));
       if (!fired) bad.clear();  // the run took another path and ended before step k: nothing tried
       // A pack that resets after sleep has checked that it is silent wakes up; no check can see that.
       const bool late_reset = kind == Kind::reset && plan.commit != 0 && fired_at > plan.commit;
