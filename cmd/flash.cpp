@@ -38,11 +38,15 @@ std::string shell_quote(const std::string& text) {
 }
 
 // The command that finishes an interrupted update: the same pack, the same image, no prompt.
-std::string recovery_command(const App& app, const std::string& file) {
+std::string recovery_command(const App& app, const std::string& file, bool allow_downgrade) {
   std::error_code ec;
   auto path = std::filesystem::absolute(file, ec);
-  return fmt::format("rocketctl -i {} --address {} flash {} --yes", shell_quote(app.interface_name()),
-                     app.options.address, shell_quote(ec ? file : path.string()));
+  // --force: found by tests/fault, an update cut short after the verify (Ctrl-C, the bus, while
+  // the pack restarted) may have finished after all; the command must then still succeed.
+  // --allow-downgrade as given: an erase that never began leaves the old application running.
+  return fmt::format("rocketctl -i {} --address {} flash {} --yes --force{}", shell_quote(app.interface_name()),
+                     app.options.address, shell_quote(ec ? file : path.string()),
+                     allow_downgrade ? " --allow-downgrade" : "");
 }
 
 std::string version_text(const std::optional<fw::Version>& v) { return v ? fw::to_string(*v) : "none"; }
@@ -64,6 +68,7 @@ public:
   StepPrinter(bool json, bool quiet) : m_json(json), m_quiet(quiet), m_bar("transfer", !json && ProgressBar::wanted(quiet)) {}
 
   void operator()(const bms::FlashProgress& p) {
+    if (p.step == bms::FlashStep::verify && p.finished) m_verified = true;
     if (m_json) {
       // The transfer reports each block; a script needs no more than every 5 %.
       if (p.step == bms::FlashStep::transfer && !p.finished && p.done > 0) {
@@ -87,12 +92,15 @@ public:
   }
 
   void abandon() { m_bar.finish(); }
+  // The image was verified by the BMS: what is left is its restart into it.
+  bool verified() const { return m_verified; }
 
 private:
   bool m_json;
   bool m_quiet;
   ProgressBar m_bar;
   std::size_t m_next_json = 0;
+  bool m_verified = false;
 };
 
 CommandResult run(App& app, const FlashOptions& o) {
@@ -159,16 +167,22 @@ CommandResult run(App& app, const FlashOptions& o) {
   if (!result) {
     util::Error e = result.error();
     if (flasher.erased() || pack->recovery()) {
-      const std::string again = recovery_command(app, o.file);
+      const std::string again = recovery_command(app, o.file, o.allow_downgrade);
       if (json)
         print_json_line({{"schema", "rocketctl.flash/1"},
                          {"step", "failed"},
                          {"pack_state", "bootloader"},
                          {"recovery_command", again}});
-      fmt::print(stderr,
-                 "The pack is safe in bootloader mode and waits for the update. Once the cause is fixed, finish it "
-                 "with:\n  {}\n",
-                 again);
+      if (printer.verified())  // found by tests/fault: it may well run the new image by now
+        fmt::print(stderr,
+                   "The BMS verified the image; it was restarting into it. If it is still in bootloader mode "
+                   "('rocketctl status' says), finish the update with:\n  {}\n",
+                   again);
+      else
+        fmt::print(stderr,
+                   "The pack is safe in bootloader mode and waits for the update. Once the cause is fixed, finish "
+                   "it with:\n  {}\n",
+                   again);
     } else {
       fmt::print(stderr, "Nothing was erased: the pack keeps version {} (it is back in its application within 5 s).\n",
                  version_text(pack->application));

@@ -213,7 +213,7 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
     util::put_be32(range, pack.area.start);
     util::put_be32(range, pack.area.size);
     auto r = m_uds.start_routine(uds::k_routine_erase, range);
-    if (!r && r.error().code == util::Errc::refused) {
+    if (!r && (r.error().code == util::Errc::refused || r.error().code == util::Errc::lost)) {
       // Found by tests/fault: a pack that restarted after the unlock (a reset, a brown-out) is
       // back in its application, which refuses the erase (0x22/0x33): nothing was erased, yet
       // the tool said "safe in bootloader mode" and exit 5. Ask the pack where it is.

@@ -136,8 +136,8 @@ util::Result<std::vector<std::uint8_t>> Client::request(std::span<const std::uin
       result.error().detail != static_cast<int>(Nrc::time_delay_not_expired))
     return tl::unexpected(util::Error{
         util::Errc::lost,
-        fmt::format("the answer to {} was lost and the repeated request was refused ({}): the first one "
-                    "probably took effect",
+        fmt::format("the answer to {} was lost and, asked again, the pack refused it ({}): the first "
+                    "request took effect or the pack restarted",
                     service_name(request[0]), result.error().message),
         result.error().detail});
   return result;

@@ -393,8 +393,15 @@ private:
     }
     if (is_flash(c)) {
       if (o.status != 0) {
-        // What the tool told the user to do: run the same flash again.
-        Outcome again = m_rig.run(m_last_args);
+        // What the tool told the user to do: the command it printed, else the same flash again.
+        std::vector<std::string> args = m_last_args;
+        for (const std::string& line : split_lines(o.err)) {
+          if (!starts_with(line, "  rocketctl -i fault ")) continue;
+          std::istringstream words(line.substr(std::string_view("  rocketctl -i fault ").size()));
+          args = {"--json"};
+          for (std::string w; words >> w;) args.push_back(w);
+        }
+        Outcome again = m_rig.run(args);
         if (again.status != 0) {
           bad.push_back(fmt::format("flash run again failed: exit {}: {}", again.status, again.err));
           return bad;
