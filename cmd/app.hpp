@@ -4,9 +4,11 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "bms/catalogue.hpp"
 #include "bms/client.hpp"
@@ -35,6 +37,15 @@ struct GlobalOptions {
 // Set by SIGINT / SIGTERM; long-running commands poll it.
 extern std::atomic<bool> g_stop;
 void install_signal_handlers();
+
+// Test seam (tests/fault), never set by the shipping binary: when set, App opens every bus by
+// asking it first with the interface name (-i) and the receive filters; a bus it returns is
+// used as the interface (wrapped for --trace like any other), nullptr opens the name as usual.
+// It lets a test process run command after command against one simulated battery that keeps
+// its state, and put a fault injector between the tool and it.
+using BusProvider = std::function<std::unique_ptr<can::Bus>(const std::string& name,
+                                                            const std::vector<can::Filter>& filters)>;
+void set_bus_provider(BusProvider provider);
 
 class App {
 public:

@@ -51,11 +51,11 @@ CommandResult run(App& app, const SleepOptions& o) {
     }
     return tl::unexpected(e);
   }
-  // Standby begins right after the answer: the pack must now be silent.
-  bms::ClientOptions quiet = c.options();
-  quiet.retries = 0;
-  bms::Client check(c.bus(), **app.frame_map(), quiet);
-  if (auto still = check.connect(); still)
+  // Standby begins right after the answer: the pack must now be silent. Found by tests/fault:
+  // one try of 250 ms missed a pack that restarted (awake, silent for 300 ms), and a NAK (an
+  // answer: the pack is awake) counted as silence. Every try of the client's, and any answer.
+  bms::Client check(c.bus(), **app.frame_map(), c.options());
+  if (auto still = check.connect(); still || still.error().code == util::Errc::refused)
     return util::fail(util::Errc::verify_failed,
                       fmt::format("BMS 0x{:02X} accepted SLEEP but still answers", app.options.address));
   const std::string wake = app.catalogue().message("standby_wake", *lang);

@@ -150,10 +150,20 @@ util::Result<std::vector<Client::Discovered>> Client::discover(util::Duration wi
   ++m_counters.requests;
   if (m_observer) m_observer(*request, true);
   std::vector<Discovered> found;
+  m_last_bus_error.reset();
   for (;;) {
     auto event = next_event(deadline);
     if (!event) return tl::unexpected(event.error());
-    if (!*event) return found;  // the window has passed
+    if (!*event) {  // the window has passed
+      // Found by tests/fault: with nothing acknowledging our CONNECT (connector pulled) or the
+      // controller bus-off, scan said "no BMS answered" (exit 3) instead of the bus fault (6).
+      if (found.empty() && m_last_bus_error) return tl::unexpected(no_answer(Command::connect));
+      return found;
+    }
+    if (const auto* error = std::get_if<can::BusError>(&**event)) {
+      m_last_bus_error = *error;
+      continue;
+    }
     const auto* f = std::get_if<can::Frame>(&**event);
     if (f == nullptr) continue;
     if (m_observer) m_observer(*f, false);

@@ -47,7 +47,7 @@ Flasher::Flasher(Client& poll, uds::Client& uds, FlashTiming timing)
     : m_poll(poll), m_uds(uds), m_timing(timing) {}
 
 util::Result<ConnectInfo> Flasher::await_mode(std::optional<Mode> mode, util::Duration within) {
-  // A client of its own: one short try per poll, so CONNECT goes out about every 150 ms.
+  // A client of its own: one short try per poll, so CONNECT goes out every connect_every.
   ClientOptions o = m_poll.options();
   o.retries = 0;
   o.timeout = m_timing.connect_every;
@@ -55,12 +55,18 @@ util::Result<ConnectInfo> Flasher::await_mode(std::optional<Mode> mode, util::Du
   util::Clock& clock = m_poll.bus().clock();
   const util::TimePoint deadline = clock.now() + within;
   std::optional<ConnectInfo> last;
+  std::optional<util::Error> bus_fault;
   for (;;) {
     const util::TimePoint sent_at = clock.now();
     auto info = probe.connect();
     if (info) {
       last = *info;
+      bus_fault.reset();
       if (!mode || info->mode == *mode) return m_poll.connect();  // the session belongs to m_poll
+    } else if (info.error().code == util::Errc::bus_error) {
+      // Found by tests/fault: one error frame while the pack restarted ended the update with
+      // exit 6. It is kept as the reason in case the pack never comes back.
+      bus_fault = info.error();
     } else if (info.error().code != util::Errc::no_answer) {
       return tl::unexpected(info.error());
     }
@@ -77,6 +83,7 @@ util::Result<ConnectInfo> Flasher::await_mode(std::optional<Mode> mode, util::Du
                                                     "(it answers in {} mode)",
                                                     want, ms,
                                                     last->mode == Mode::bootloader ? "bootloader" : "application"));
+  if (bus_fault) return tl::unexpected(*bus_fault);
   return util::fail(util::Errc::lost,
                     fmt::format("the BMS did not answer CONNECT within {} ms of restarting into {} mode", ms, want));
 }
@@ -206,6 +213,18 @@ util::Result<FlashResult> Flasher::run(const PackState& pack, const fw::Image& i
     util::put_be32(range, pack.area.start);
     util::put_be32(range, pack.area.size);
     auto r = m_uds.start_routine(uds::k_routine_erase, range);
+    if (!r && r.error().code == util::Errc::refused) {
+      // Found by tests/fault: a pack that restarted after the unlock (a reset, a brown-out) is
+      // back in its application, which refuses the erase (0x22/0x33): nothing was erased, yet
+      // the tool said "safe in bootloader mode" and exit 5. Ask the pack where it is.
+      m_erased = false;
+      auto where = m_poll.connect();
+      if (where && where->mode == Mode::application)
+        return util::fail(util::Errc::lost,
+                          fmt::format("erasing the application area: the pack restarted into its application "
+                                      "before the erase ({}); nothing was erased: run the command again",
+                                      r.error().message));
+    }
     if (!r) return util::with_context(r.error(), "erasing the application area");
   }
   report(FlashStep::erase, true);

@@ -21,6 +21,8 @@ class Lexer {
 
   std::vector<Token> run() {
     std::vector<Token> tokens;
+    // About one token per 5 bytes of a typical DBC: one allocation instead of a dozen.
+    tokens.reserve(m_text.size() / 5 + 16);
     while (true) {
       Token t = next();
       bool stop = t.kind == TokenKind::end || t.kind == TokenKind::error;
@@ -105,8 +107,16 @@ class Lexer {
   Token lex_string(Token t) {
     ++m_pos;  // opening quote
     t.kind = TokenKind::string;
+    // Copies each run of plain characters at once (comments are long): the tool parses the
+    // embedded frame map at every start.
     while (m_pos < m_text.size()) {
-      char c = m_text[m_pos++];
+      std::size_t stop = m_pos;
+      while (stop < m_text.size() && m_text[stop] != '"' && m_text[stop] != '\\' && m_text[stop] != '\n')
+        ++stop;
+      t.text.append(m_text.substr(m_pos, stop - m_pos));
+      m_pos = stop;
+      if (m_pos >= m_text.size()) break;
+      const char c = m_text[m_pos++];
       if (c == '"') return t;
       if (c == '\\' && (peek() == '"' || peek() == '\\')) {
         t.text += m_text[m_pos++];

@@ -37,6 +37,7 @@ public:
   util::Result<void> send(std::span<const std::uint8_t> message, util::TimePoint deadline) override;
   util::Result<std::optional<std::vector<std::uint8_t>>> receive(util::TimePoint deadline) override;
   util::Clock& clock() override { return m_bus.clock(); }
+  std::optional<std::string> bus_fault() const override;
 
   // Asked between waits of at most 100 ms; true ends the call with Errc::cancelled.
   std::function<bool()> cancelled;
@@ -52,9 +53,14 @@ private:
   // Waits until `until` (at most 100 ms when `cancelled` is set) for one event from the bus
   // and hands a frame to the engine.
   util::Result<void> wait(util::TimePoint until);
+  // The peer fell silent: Errc::no_answer, or Errc::bus_error naming the bus fault seen.
+  util::Error silence(std::string what) const;
 
   can::Bus& m_bus;
   Engine m_engine;
+  // The last bus fault reported since the peer's last frame: one error frame is no reason to
+  // give up a transfer (the controller retransmits), but it names the cause of a silence.
+  std::optional<can::BusError> m_bus_fault;
 };
 
 }  // namespace isotp

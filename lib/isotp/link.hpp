@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "util/clock.hpp"
@@ -23,6 +24,9 @@ public:
   // whose first frame came before the deadline is waited for (N_Cr rules) beyond it.
   virtual util::Result<std::optional<std::vector<std::uint8_t>>> receive(util::TimePoint deadline) = 0;
   virtual util::Clock& clock() = 0;
+  // A bus fault the link has seen since the peer's last frame (a controller report: no
+  // acknowledgement, bus-off ...), in words for a "no answer" message; nullopt when none.
+  virtual std::optional<std::string> bus_fault() const { return std::nullopt; }
 };
 
 }  // namespace isotp

@@ -52,6 +52,11 @@ public:
   void set_clock(const bms::Calendar& time);
   // Ends every poll session (a restart, standby).
   void end_sessions() { m_sessions.clear(); }
+  // The BMS restarts now (a watchdog reset, a brown-out; fault injection, tests/fault): §12's
+  // restart: every poll session and standby end, a transfer or programming session is gone, it
+  // answers nothing for diag.restart_time, then starts its application if valid (logging 0x10),
+  // else its bootloader. Clock, flash and event log are kept.
+  void restart() { m_diag.reset(); }
 
   // The diagnostic channel (§6-§8): UDS, the event log, the bootloader and its flash.
   Diagnostics& diagnostics() { return m_diag; }

@@ -92,6 +92,9 @@ public:
 
   // Cuts the power now: silent for restart_time, then restarts (application if valid).
   void power_cut();
+  // Resets now as ECUReset does (a watchdog, a brown-out): whatever it was doing is gone,
+  // silent for restart_time, then it starts (application if valid, logging 0x10).
+  void reset() { restart(false, 0); }
 
   DiagFaults& faults() { return m_faults; }
   const DiagStats& stats() const { return m_stats; }

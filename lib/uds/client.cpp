@@ -70,6 +70,11 @@ util::Error refused(std::uint8_t sid, std::uint8_t nrc) {
 Client::Client(isotp::Link& link, Options options) : m_link(link), m_options(std::move(options)) {}
 
 util::Error Client::no_answer(std::uint8_t sid, int tries) const {
+  // A bus fault seen meanwhile is the likelier cause, in words a technician can act on (§9).
+  if (auto fault = m_link.bus_fault())
+    return util::Error{util::Errc::bus_error,
+                       fmt::format("no answer from BMS to {} on the diagnostic channel: {}",
+                                   service_name(sid), *fault)};
   return util::Error{
       util::Errc::no_answer,
       fmt::format("no answer from BMS to {} on the diagnostic channel within {} ms after {} {}: "
@@ -86,6 +91,11 @@ util::Result<std::optional<std::vector<std::uint8_t>>> Client::next_message(util
     const util::TimePoint wake =
         m_options.cancelled ? std::min(deadline, clock.now() + k_cancel_slice) : deadline;
     auto message = m_link.receive(wake);
+    // A bus fault reported during silence: wait on; the retries and no_answer() decide.
+    if (!message && message.error().code == util::Errc::bus_error) {
+      if (clock.now() >= deadline) return std::optional<std::vector<std::uint8_t>>{};
+      continue;
+    }
     if (!message || *message || clock.now() >= deadline) return message;
     // only a slice has passed: check for Ctrl-C and wait on
   }
@@ -114,6 +124,22 @@ util::Result<std::vector<std::uint8_t>> Client::request(std::span<const std::uin
   m_sends = 0;
   auto result = exchange(request);
   if (m_sends > 1) m_repeated.assign(request.begin(), request.end());
+  // Found by tests/fault: when the answer to a request that changes state (sendKey,
+  // RequestDownload, RequestTransferExit) is lost, the repeat is refused (0x24, 0x22) because
+  // the first one took effect; "refused" (exit 5) hid that. It is a request lost part-way.
+  // TransferData is made to be repeated (§6.1): a refused repeat means the pack forgot the
+  // transfer (a restart), which its callers say in their own words.
+  const bool repeatable = request[0] == static_cast<std::uint8_t>(Sid::transfer_data) ||
+                          request[0] == static_cast<std::uint8_t>(Sid::read_did);
+  if (!result && result.error().code == util::Errc::refused && m_sends > 1 && !repeatable &&
+      result.error().detail != static_cast<int>(Nrc::exceeded_attempts) &&
+      result.error().detail != static_cast<int>(Nrc::time_delay_not_expired))
+    return tl::unexpected(util::Error{
+        util::Errc::lost,
+        fmt::format("the answer to {} was lost and the repeated request was refused ({}): the first one "
+                    "probably took effect",
+                    service_name(request[0]), result.error().message),
+        result.error().detail});
   return result;
 }
 
@@ -126,6 +152,7 @@ util::Result<std::vector<std::uint8_t>> Client::exchange(std::span<const std::ui
   util::Clock& clock = m_link.clock();
   const int tries = std::max(0, m_options.retries) + 1;
   std::optional<util::Error> send_error;
+  std::optional<util::Error> broken;  // the last response that broke off on the way
 
   for (int attempt = 0; attempt < tries; ++attempt) {
     if (m_options.cancelled && m_options.cancelled())
@@ -149,9 +176,19 @@ util::Result<std::vector<std::uint8_t>> Client::exchange(std::span<const std::ui
     // P2 runs from the end of the request (§12); each 0x78 restarts the wait with P2*.
     util::TimePoint deadline = clock.now() + m_options.p2;
     bool pending = false;
+    bool broke = false;
     for (;;) {
       auto message = next_message(deadline);
-      if (!message) return tl::unexpected(message.error());
+      if (!message) {
+        // Found by tests/fault: a response that broke off on the way (a consecutive frame lost:
+        // wrong sequence number or none within N_Cr) ended the command with exit 7 or 3. It is
+        // a lost response like silence: ask again (§6: a repeated TransferData is safe).
+        const util::Errc code = message.error().code;
+        if (code != util::Errc::malformed && code != util::Errc::no_answer) return tl::unexpected(message.error());
+        broken = message.error();
+        broke = true;
+        break;
+      }
       if (!*message) break;
       const std::vector<std::uint8_t>& r = **message;
       if (r.empty()) {
@@ -193,6 +230,16 @@ util::Result<std::vector<std::uint8_t>> Client::exchange(std::span<const std::ui
                                         util::to_hex(r, ' ')));
       }
     }
+    if (broke && !pending) {
+      ++m_counters.lost;
+      continue;
+    }
+    if (broke) return tl::unexpected(*broken);
+    broken.reset();
+    if (pending && m_link.bus_fault())  // found by tests/fault: a bus-off meanwhile is the reason
+      return util::fail(util::Errc::bus_error,
+                        fmt::format("{}: the BMS answered 'response pending', then the bus failed: {}", service,
+                                    *m_link.bus_fault()));
     if (pending)  // the BMS is working on it: sending again could start the work twice
       return util::fail(util::Errc::no_answer,
                         fmt::format("{}: the BMS answered 'response pending' but sent no final "
@@ -205,6 +252,7 @@ util::Result<std::vector<std::uint8_t>> Client::exchange(std::span<const std::ui
   if (send_error)
     return util::with_context(*send_error, fmt::format("sending {} ({} {})", service, tries,
                                                        tries == 1 ? "try" : "tries"));
+  if (broken) return util::with_context(*broken, fmt::format("{} ({} {})", service, tries, tries == 1 ? "try" : "tries"));
   return tl::unexpected(no_answer(sid, tries));
 }
 
@@ -244,6 +292,11 @@ util::Result<void> Client::unlock() {
   std::vector<std::uint8_t> key_req{sa, 0x02};
   util::put_be32(key_req, security_key(seed));
   auto key_rsp = request(key_req);
+  if (!key_rsp && key_rsp.error().code == util::Errc::lost) {
+    // The positive answer to the key was lost: ask for a seed again, all-zero once unlocked.
+    auto again = request(seed_req);
+    if (again && again->size() == 6 && util::get_be32(*again, 2) == 0) return {};
+  }
   if (!key_rsp) return tl::unexpected(key_rsp.error());
   return {};
 }
