@@ -10,9 +10,12 @@
 // ready or the wire is free, whichever is later. Hence
 //   wire    the frames' time on a 250 kbit/s wire, and wall/wire;
 //   start   spawn to the first frame ready (process start-up: loader, options, frame map, ...);
-//   bms     the wire idle while waiting for a frame of the BMS: its answer delay, the erase, the
-//           restarts, waits the pack imposes;
-//   tool    the wire idle while waiting for a frame of the tool: its turnaround;
+//   bms     the wire idle while waiting for the BMS: its answer delay, the erase, the restarts,
+//           waits the pack imposes. Idle before a frame of the BMS, and idle before a frame of
+//           the tool that follows the tool's own request (a poll or an ISO-TP single frame):
+//           the tool waited for an answer that did not come and asks again (CONNECT while the
+//           pack restarts);
+//   tool    the rest of the idle before a frame of the tool: its turnaround;
 //   exit    the wire free for the last time to the process's exit (rendering, files, tear-down).
 // start + wire + bms + tool + exit = wall, exactly.
 //
@@ -97,6 +100,7 @@ void analyse_trace(const fs::path& trace, std::int64_t spawned_us, Run& run) {
   std::string line;
   std::optional<double> first;
   double wire_free = 0;  // seconds since spawn when the wire is next free
+  bool awaiting_answer = false;  // the last frame was a request of the tool's
   while (std::getline(in, line)) {
     can::CandumpRecord r;
     if (can::parse_candump(line, r) != nullptr || r.error) continue;
@@ -110,7 +114,9 @@ void analyse_trace(const fs::path& trace, std::int64_t spawned_us, Run& run) {
       wire_free = ready;
     }
     const double begin = std::max(ready, wire_free);
-    (by_tool ? run.tool : run.bms) += begin - wire_free;
+    (by_tool && !awaiting_answer ? run.tool : run.bms) += begin - wire_free;
+    const bool diagnostic = (r.frame.id & 0x00FF0000U) == 0x00DA0000U;
+    awaiting_answer = by_tool && (!diagnostic || (r.frame.size() > 0 && (r.frame.data[0] >> 4) == 0));
     run.wire += wire;
     wire_free = begin + wire;
   }
