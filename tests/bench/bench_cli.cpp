@@ -41,6 +41,7 @@
 #include <string>
 #include <vector>
 
+#include "bms/protocol.hpp"
 #include "can/candump.hpp"
 #include "can/wire.hpp"
 #include "sim/diagnostics.hpp"
@@ -53,7 +54,6 @@ namespace fs = std::filesystem;
 using Seconds = std::chrono::duration<double>;
 
 constexpr std::uint32_t k_bitrate = 250000;
-constexpr std::uint8_t k_tool_address = 0x40;  // rockets-can-v1 §2: the tool's source address
 
 struct Run {
   double wall = 0, cpu = 0;
@@ -106,7 +106,8 @@ void analyse_trace(const fs::path& trace, std::int64_t spawned_us, Run& run) {
     if (can::parse_candump(line, r) != nullptr || r.error) continue;
     ++run.frames;
     const double wire = Seconds(can::wire_time(r.frame, k_bitrate)).count();
-    const bool by_tool = (r.frame.id & 0xFFU) == k_tool_address;
+    // Poll and diagnostic identifiers both end in the sender's address (§3.1, §6).
+    const bool by_tool = (r.frame.id & 0xFFU) == bms::k_default_tool;
     const double stamped = static_cast<double>(r.time_us - spawned_us) / 1e6;
     const double ready = by_tool ? stamped : stamped - wire;
     if (!first) {
@@ -115,8 +116,9 @@ void analyse_trace(const fs::path& trace, std::int64_t spawned_us, Run& run) {
     }
     const double begin = std::max(ready, wire_free);
     (by_tool && !awaiting_answer ? run.tool : run.bms) += begin - wire_free;
-    const bool diagnostic = (r.frame.id & 0x00FF0000U) == 0x00DA0000U;
-    awaiting_answer = by_tool && (!diagnostic || (r.frame.size() > 0 && (r.frame.data[0] >> 4) == 0));
+    const bool poll = bms::parse_poll_id(r.frame.id).has_value();
+    const bool single_frame = r.frame.size() > 0 && (r.frame.data[0] >> 4) == 0;  // ISO-TP PCI 0
+    awaiting_answer = by_tool && (poll || single_frame);
     run.wire += wire;
     wire_free = begin + wire;
   }
@@ -127,7 +129,7 @@ void analyse_trace(const fs::path& trace, std::int64_t spawned_us, Run& run) {
 
 struct Case {
   std::string label;
-  std::vector<std::string> args;  // after the binary; "{trace}" and "{dir}" are substituted
+  std::vector<std::string> args;  // after the binary; "{dir}" becomes the scratch folder
   bool traced = true;
 };
 
