@@ -40,8 +40,12 @@ install_missing() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 }
 
+# ccache, when installed, speeds up rebuilds; CI (a fresh clone) has none and needs none.
+launcher=""
+command -v ccache > /dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
+
 build() {
-  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $launcher \
     -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||
     { cat "$BUILD_DIR.configure.log"; exit 1; }
   cmake --build "$BUILD_DIR"
@@ -74,7 +78,7 @@ case "${1:-demo}" in
     # look at (a CLI test expecting a failure) still fails this pass.
     install_missing $BUILD_PACKAGES $TEST_PACKAGES
     BUILD_DIR=build-sanitize
-    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROCKETCTL_SANITIZE=ON \
+    cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DROCKETCTL_SANITIZE=ON $launcher \
       -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||
       { cat "$BUILD_DIR.configure.log"; exit 1; }
     cmake --build "$BUILD_DIR"
@@ -109,8 +113,6 @@ case "${1:-demo}" in
     seconds=${2:-30}
     install_missing $BUILD_PACKAGES clang-14 libclang-rt-14-dev
     BUILD_DIR=build-fuzz
-    launcher=""
-    command -v ccache > /dev/null && launcher="-DCMAKE_CXX_COMPILER_LAUNCHER=ccache"
     cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_CXX_COMPILER=clang++-14 -DROCKETCTL_FUZZ=ON $launcher \
       -DROCKETCTL_WERROR="${ROCKETCTL_WERROR:-OFF}" > "$BUILD_DIR.configure.log" 2>&1 ||

@@ -7,6 +7,8 @@ ExitStatus exit_status_for(util::Errc code) {
     case util::Errc::usage: return k_exit_usage;
     case util::Errc::no_answer: return k_exit_no_answer;
     case util::Errc::refused: return k_exit_refused;
+    case util::Errc::not_ready: return k_exit_refused;
+    case util::Errc::shared_address: return k_exit_shared_address;
     case util::Errc::interface_error: return k_exit_interface;
     case util::Errc::bus_error: return k_exit_bus_error;
     case util::Errc::malformed: return k_exit_protocol;
@@ -16,8 +18,9 @@ ExitStatus exit_status_for(util::Errc code) {
     case util::Errc::wrong_pack: return k_exit_wrong_pack;
     case util::Errc::verify_failed: return k_exit_verify;
     case util::Errc::rejected: return k_exit_rejected;
+    case util::Errc::internal: return k_exit_internal;
   }
-  return k_exit_protocol;
+  return k_exit_internal;
 }
 
 const char* errc_name(util::Errc code) {
@@ -25,6 +28,8 @@ const char* errc_name(util::Errc code) {
     case util::Errc::usage: return "usage";
     case util::Errc::no_answer: return "no_answer";
     case util::Errc::refused: return "refused";
+    case util::Errc::not_ready: return "not_ready";
+    case util::Errc::shared_address: return "shared_address";
     case util::Errc::interface_error: return "interface";
     case util::Errc::bus_error: return "bus_error";
     case util::Errc::malformed: return "protocol";
@@ -34,6 +39,7 @@ const char* errc_name(util::Errc code) {
     case util::Errc::wrong_pack: return "wrong_pack";
     case util::Errc::verify_failed: return "verify_failed";
     case util::Errc::rejected: return "rejected";
+    case util::Errc::internal: return "internal";
   }
   return "error";
 }

@@ -19,6 +19,8 @@ enum ExitStatus : int {
   k_exit_wrong_pack = 10,  // another pack answered than --expect-serial names; nothing written
   k_exit_verify = 11,      // a change was accepted but the read-back differs
   k_exit_rejected = 12,    // firmware image refused before anything was erased
+  k_exit_shared_address = 13,  // two packs answer from one address; nothing was done there
+  k_exit_internal = 70,    // a defect in rocketctl (sysexits' EX_SOFTWARE): please report it
   k_exit_interrupted = 130, // stopped by Ctrl-C / SIGTERM
 
   // `doctor` only: what is wrong with the link (0 = healthy: the BMS answers).

@@ -19,9 +19,10 @@ sim or sim:KEY=VALUE,... (built-in simulated battery).
 Exit status: 0 all normal, 1 something not normal, 2 usage error, 3 no answer from the BMS,
 4 interface/adapter error, 5 refused by the BMS, 6 bus error, 7 malformed data, 8 file error,
 9 pack lost part-way, 10 another pack than --expect-serial, 11 read-back differs,
-12 firmware image refused (nothing erased), 20 no such interface, 21 interface down,
+12 firmware image refused (nothing erased), 13 two packs on one address,
+20 no such interface, 21 interface down,
 22 wrong bitrate, 23 bus-off or error-passive, 24 no acknowledgement, 25 bus alive but this BMS silent,
-26 pack asleep (20-26: doctor only), 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
+26 pack asleep (20-26: doctor only), 70 internal error, 130 interrupted. Protocol: rockets-can-v1. See rocketctl(1).)";
 
 // Ends the message of every error where the BMS gave no answer: doctor tells why.
 constexpr const char* k_doctor_hint = "run 'rocketctl doctor' for details";

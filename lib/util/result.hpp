@@ -14,7 +14,9 @@ namespace util {
 enum class Errc {
   usage,            // an argument or option value is invalid
   no_answer,        // the BMS did not answer (after retries)
-  refused,          // the BMS answered with a NAK (detail = reason byte)
+  refused,          // the BMS answered with a NAK or a UDS negative response (detail = the code)
+  not_ready,        // the tool will not do this to the pack as it is now (bootloader mode, in use)
+  shared_address,   // two packs answer from one address: nothing can be trusted or written there
   interface_error,  // the CAN interface or adapter is missing, down or failed
   bus_error,        // the bus reports a fault: no acknowledgement, bus-off, error-passive
   malformed,        // input that breaks its format: a DBC line, a frame, a file
@@ -24,6 +26,7 @@ enum class Errc {
   wrong_pack,       // another pack answered than the one the user named (--expect-serial)
   verify_failed,    // a change was accepted but reading it back shows something else
   rejected,         // the tool refuses before changing anything: a firmware image that does not fit
+  internal,         // a defect in rocketctl itself (an unexpected exception)
 };
 
 struct Error {
