@@ -128,10 +128,7 @@ util::Result<bms::ScanResult> App::scan_bus() {
   constexpr auto k_window = std::chrono::milliseconds(300);  // the 50 ms answer time, with room
   auto c = client();
   if (!c) return tl::unexpected(c.error());
-  auto result = bms::scan(**c, **frame_map(), k_window);
-  // Found by tests/fault: one lost answer, or a pack restarting for 300 ms, made scan (and
-  // settime/check --all) report "no BMS answered". A second broadcast costs only when none did.
-  if (result && result->packs.empty()) result = bms::scan(**c, **frame_map(), k_window);
+  auto result = bms::scan(**c, k_window);
   if (result && result->packs.empty())
     return util::fail(util::Errc::no_answer,
                       fmt::format("no BMS answered a broadcast CONNECT on {}", interface_name()));

@@ -1,7 +1,8 @@
 #pragma once
-// The poll-protocol client (rockets-can-v1 §3-§4): one request outstanding, multi-frame
-// responses collected in any order, timeouts and two retries, NAKs as typed errors, and one
-// reconnect on NAK 0x05 (no session).
+// The poll-protocol client for one BMS (rockets-can-v1 §3-§4), blocking: each call runs one
+// Peer coroutine on its own Dispatcher until it ends. Every rule (timeouts and two repeats,
+// frames in any order, NAKs as typed errors, one reconnect on NAK 0x05, BUSY as silence) is
+// bms::PollTransaction's; this class only waits for it. Many packs at once: bms::Dispatcher.
 
 #include <cstdint>
 #include <functional>
@@ -9,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "bms/dispatcher.hpp"
 #include "bms/frame_map.hpp"
 #include "bms/messages.hpp"
 #include "bms/readings.hpp"
@@ -25,90 +27,63 @@ struct ClientOptions {
   std::function<bool()> cancelled;
 };
 
-// What the client saw besides answers: for `-v` and for tests.
-struct ClientCounters {
-  int requests = 0;     // frames sent, retries included
-  int retries = 0;      // requests repeated after a timeout or BUSY
-  int reconnects = 0;   // CONNECTs after NAK 0x05
-  int malformed = 0;    // frames of ours dropped: DLC < 8, frame number out of range, bad data
-  int duplicates = 0;   // frames of a multi-frame response received twice
-};
-
-// Called with every frame sent (true) and received (false): the `-vv` frame trace.
-using FrameObserver = std::function<void(const can::Frame&, bool sent)>;
+using ClientCounters = PollCounters;
 
 class Client {
 public:
   Client(can::Bus& bus, const FrameMap& map, ClientOptions options = {});
 
-  // CONNECT (§4 0x01): opens the session; cell and sensor counts size later responses.
-  util::Result<ConnectInfo> connect();
+  util::Result<ConnectInfo> connect() { return run(m_peer.connect()); }
+  using Discovered = bms::Discovered;
+  // CONNECT to 0xFF (Dispatcher::discover).
+  util::Result<std::vector<Discovered>> discover(util::Duration window) {
+    return run(m_dispatcher.discover(window));
+  }
+  // Peer::collect: every answer of `cmd` from this address within `window`.
+  util::Result<std::vector<can::Frame>> collect(Command cmd, util::Duration window) {
+    return run(m_peer.collect(cmd, window));
+  }
+  util::Result<std::string> serial() { return run(m_peer.serial()); }
+  util::Result<PackReading> pack() { return run(m_peer.pack()); }
+  util::Result<Capacity> capacity() { return run(m_peer.capacity()); }
+  util::Result<TemperatureSummary> temperature_summary() { return run(m_peer.temperature_summary()); }
+  util::Result<CellSummary> cell_summary() { return run(m_peer.cell_summary()); }
+  util::Result<std::vector<int>> cell_voltages() { return run(m_peer.cell_voltages()); }
+  util::Result<std::vector<int>> temperatures() { return run(m_peer.temperatures()); }
+  util::Result<StatusWords> status() { return run(m_peer.status()); }
+  util::Result<Cycles> cycles() { return run(m_peer.cycles()); }
+  util::Result<Calendar> clock() { return run(m_peer.clock()); }
+  util::Result<ShellResistance> shell_resistance() { return run(m_peer.shell_resistance()); }
+  util::Result<Calendar> set_clock(const Calendar& time) { return run(m_peer.set_clock(time)); }
+  util::Result<void> sleep() { return run(m_peer.sleep()); }
 
-  struct Discovered {
-    std::uint8_t address;
-    ConnectInfo info;
-  };
-  // CONNECT to 0xFF (discovery): every answer within `window`, in arrival order, including
-  // several from one address (two packs sharing it). Opens a session on each. Not retried.
-  util::Result<std::vector<Discovered>> discover(util::Duration window);
+  // Lets `duration` pass on the bus (frames that arrive are routed, answers to nothing
+  // dropped): the simulated hub runs meanwhile. Errc::cancelled when options.cancelled says so.
+  util::Result<void> idle(util::Duration duration) { return run(m_dispatcher.idle(duration)); }
 
-  // Sends the request of `cmd` once and returns every answer frame of `cmd` from this BMS
-  // address within `window` (DLC 8 only), duplicates included: to tell two packs sharing an
-  // address apart. Not retried.
-  util::Result<std::vector<can::Frame>> collect(Command cmd, util::Duration window);
-  util::Result<std::string> serial();
-  util::Result<PackReading> pack();
-  util::Result<Capacity> capacity();
-  util::Result<TemperatureSummary> temperature_summary();
-  util::Result<CellSummary> cell_summary();
-  util::Result<std::vector<int>> cell_voltages();  // mV, cells 1..N
-  util::Result<std::vector<int>> temperatures();   // 0.1 °C, sensors 1..N
-  util::Result<StatusWords> status();
-  util::Result<Cycles> cycles();
-  util::Result<Calendar> clock();
-  util::Result<ShellResistance> shell_resistance();
-  // SET CLOCK: returns the time the BMS now keeps. NAK 0x02 for an impossible date.
-  util::Result<Calendar> set_clock(const Calendar& time);
-  // SLEEP with the guard bytes; NAK 0x04 when the pack is under load.
-  util::Result<void> sleep();
-
-  // Lets `duration` pass on the bus (frames that arrive are dropped): the simulated hub runs
-  // meanwhile. Fails with Errc::cancelled when options.cancelled says so.
-  util::Result<void> idle(util::Duration duration);
+  // Runs any coroutine of this client's peer or dispatcher to its end.
+  template <class T>
+  T run(util::Task<T> task) {
+    return m_dispatcher.run(std::move(task));
+  }
 
   // The last CONNECT answer, if any.
-  const std::optional<ConnectInfo>& connection() const { return m_connection; }
-  const ClientCounters& counters() const { return m_counters; }
+  const std::optional<ConnectInfo>& connection() const { return m_peer.connection(); }
+  const ClientCounters& counters() const { return m_peer.counters(); }
   const ClientOptions& options() const { return m_options; }
-  can::Bus& bus() { return m_bus; }
-  const FrameMap& frame_map() const { return m_map; }
-  void set_observer(FrameObserver observer) { m_observer = std::move(observer); }
+  can::Bus& bus() { return m_dispatcher.bus(); }
+  const FrameMap& frame_map() const { return m_dispatcher.map(); }
+  Peer& peer() { return m_peer; }
+  Dispatcher& dispatcher() { return m_dispatcher; }
+  void set_observer(FrameObserver observer) { m_dispatcher.set_observer(std::move(observer)); }
 
 private:
-  // Sends `request` and collects the `frames` response frames of `cmd` (indexed by frame
-  // number - 1). Retries, NAK handling and the reconnect on NAK 0x05 live here.
-  util::Result<std::vector<can::Frame>> transact(Command cmd, const can::Frame& request, int frames);
-  // One try: the answer, nullopt on timeout, or an error (NAK, interface).
-  util::Result<std::optional<std::vector<can::Frame>>> attempt(Command cmd, const can::Frame& request,
-                                                               int frames);
-  // The next frame or bus fault before `deadline` (nullopt when it passes), waiting in slices
-  // so that options.cancelled is asked at least every 100 ms.
-  util::Result<std::optional<can::Event>> next_event(util::TimePoint deadline);
-  util::Result<std::vector<can::Frame>> simple(Command cmd, int frames = 1);
-  template <class T>
-  using Decoder = util::Result<T> (*)(const FrameMap&, const can::Frame&);
-  template <class T>
-  util::Result<T> read_one(Command cmd, Decoder<T> decoder);
-  util::Result<ConnectInfo> ensure_connected();
-  util::Error no_answer(Command cmd) const;
-
-  can::Bus& m_bus;
-  const FrameMap& m_map;
   ClientOptions m_options;
-  std::optional<ConnectInfo> m_connection;
-  std::optional<can::BusError> m_last_bus_error;
-  ClientCounters m_counters;
-  FrameObserver m_observer;
+  Dispatcher m_dispatcher;
+  Peer& m_peer;
 };
+
+// The dispatcher options a client's options stand for (window 1: one BMS).
+DispatcherOptions dispatcher_options(const ClientOptions& options);
 
 }  // namespace bms

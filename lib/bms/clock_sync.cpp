@@ -18,27 +18,27 @@ util::Error lost_during(const util::Error& e, const Calibration& c, std::string_
 
 }  // namespace
 
-util::Result<Calibration> calibrate(Client& client, const CalibrationOptions& o) {
+util::Task<util::Result<Calibration>> calibrate(Peer& peer, CalibrationOptions o) {
   Calibration c;
-  c.address = client.options().bms;
+  c.address = peer.address();
   if (o.at && !is_valid(*o.at))
-    return util::fail(util::Errc::usage, fmt::format("{} is not a valid time", to_iso(*o.at)));
-  auto connected = client.connect();
-  if (!connected) return tl::unexpected(connected.error());
+    co_return util::fail(util::Errc::usage, fmt::format("{} is not a valid time", to_iso(*o.at)));
+  auto connected = co_await peer.connect();
+  if (!connected) co_return tl::unexpected(connected.error());
   if (connected->mode == Mode::bootloader)
-    return util::fail(util::Errc::refused,
+    co_return util::fail(util::Errc::refused,
                       fmt::format("BMS 0x{:02X} is in bootloader mode: it has no clock to set",
                                   c.address));
-  auto serial = client.serial();
-  if (!serial) return tl::unexpected(serial.error());
+  auto serial = co_await peer.serial();
+  if (!serial) co_return tl::unexpected(serial.error());
   c.serial = *serial;
   if (o.expect_serial && *o.expect_serial != c.serial)
-    return util::fail(util::Errc::wrong_pack,
+    co_return util::fail(util::Errc::wrong_pack,
                       fmt::format("BMS 0x{:02X} is pack {}, not {}: nothing written", c.address,
                                   c.serial, *o.expect_serial));
 
-  auto before = client.clock();
-  if (!before) return tl::unexpected(lost_during(before.error(), c, "while its clock was read"));
+  auto before = co_await peer.clock();
+  if (!before) co_return tl::unexpected(lost_during(before.error(), c, "while its clock was read"));
   c.bms_before = *before;
   c.local_before = o.local_now();
   c.drift_before_s = to_seconds(c.bms_before) - to_seconds(c.local_before);
@@ -48,27 +48,27 @@ util::Result<Calibration> calibrate(Client& client, const CalibrationOptions& o)
     c.bms_after = c.bms_before;
     c.local_after = c.local_before;
     c.drift_after_s = c.drift_before_s;
-    return c;
+    co_return c;
   }
 
   const Calendar local_at_send = o.local_now();
   c.target = o.at.value_or(local_at_send);
-  auto set = client.set_clock(c.target);
-  if (!set) return tl::unexpected(lost_during(set.error(), c, "during SET CLOCK; the clock may or may not be set"));
-  auto after = client.clock();
+  auto set = co_await peer.set_clock(c.target);
+  if (!set) co_return tl::unexpected(lost_during(set.error(), c, "during SET CLOCK; the clock may or may not be set"));
+  auto after = co_await peer.clock();
   if (!after)
-    return tl::unexpected(lost_during(after.error(), c, "after SET CLOCK was accepted; the new time is not verified"));
+    co_return tl::unexpected(lost_during(after.error(), c, "after SET CLOCK was accepted; the new time is not verified"));
   c.bms_after = *after;
   c.local_after = o.local_now();
   // What the BMS should keep now: the target plus the time that has passed since it was sent.
   const std::int64_t expected = to_seconds(c.target) + to_seconds(c.local_after) - to_seconds(local_at_send);
   c.drift_after_s = to_seconds(c.bms_after) - expected;
   if (std::llabs(c.drift_after_s) > o.tolerance_s)
-    return util::fail(util::Errc::verify_failed,
+    co_return util::fail(util::Errc::verify_failed,
                       fmt::format("BMS 0x{:02X} ({}) accepted {} but reads back {} ({:+} s)", c.address,
                                   c.serial, to_string(c.target), to_string(c.bms_after),
                                   c.drift_after_s));
-  return c;
+  co_return c;
 }
 
 }  // namespace bms

@@ -43,6 +43,11 @@ struct Calibration {
 //                        or may not have happened
 //   Errc::verify_failed  the read-back differs by more than tolerance_s
 //   Errc::no_answer      nothing answered at all
-util::Result<Calibration> calibrate(Client& client, const CalibrationOptions& options);
+util::Task<util::Result<Calibration>> calibrate(Peer& peer, CalibrationOptions options);
+
+// The same, blocking, with the client's pack.
+inline util::Result<Calibration> calibrate(Client& client, const CalibrationOptions& options) {
+  return client.run(calibrate(client.peer(), options));
+}
 
 }  // namespace bms

@@ -4,56 +4,48 @@
 #include <map>
 
 namespace bms {
-namespace {
 
-// The serial from every IDENTITY frame collected; `conflict` when one frame number came with
-// two different payloads (two packs answering).
-std::optional<std::string> serial_from(const FrameMap& map, const std::vector<can::Frame>& frames,
-                                       bool& conflict) {
-  std::vector<std::optional<can::Frame>> by_number(3);
-  for (const can::Frame& f : frames) {
-    auto n = frame_number(map, Command::identity, f);
-    if (!n || *n < 1 || *n > 3) continue;
-    auto& slot = by_number[static_cast<std::size_t>(*n - 1)];
-    if (slot && slot->data != f.data) conflict = true;
-    if (!slot) slot = f;
+util::Task<util::Result<std::vector<Answered>>> census(Dispatcher& d, util::Duration window) {
+  auto found = co_await d.discover(window);
+  if (found && found->empty()) found = co_await d.discover(window);
+  if (!found) co_return tl::unexpected(found.error());
+  std::map<std::uint8_t, std::vector<ConnectInfo>> by_address;
+  for (const Discovered& f : *found) by_address[f.address].push_back(f.info);
+  std::vector<Answered> out;
+  for (const auto& entry : by_address) {
+    const ConnectInfo first = entry.second.front();
+    const bool differ = std::any_of(entry.second.begin(), entry.second.end(),
+                                    [&first](const ConnectInfo& c) { return !(c == first); });
+    if (differ) d.mark_shared(d.peer(entry.first));
+    out.push_back({entry.first, first, differ});
   }
-  std::vector<can::Frame> ordered;
-  for (const auto& f : by_number) {
-    if (!f) return std::nullopt;
-    ordered.push_back(*f);
-  }
-  auto serial = decode_identity(map, ordered);
-  if (!serial) return std::nullopt;
-  return *serial;
+  co_return out;
 }
 
-}  // namespace
-
-util::Result<ScanResult> scan(Client& base, const FrameMap& map, util::Duration window) {
-  auto found = base.discover(window);
-  if (!found) return tl::unexpected(found.error());
-  std::map<std::uint8_t, std::vector<ConnectInfo>> by_address;
-  for (const auto& d : *found) by_address[d.address].push_back(d.info);
-
+util::Task<util::Result<ScanResult>> scan(Dispatcher& d, util::Duration window) {
+  auto found = co_await census(d, window);
+  if (!found) co_return tl::unexpected(found.error());
   ScanResult result;
-  for (const auto& [address, answers] : by_address) {
-    ScannedPack pack{address, answers.front(), std::nullopt};
-    // Captured by value, not the binding: clang before 16 cannot capture structured
-    // bindings (the fuzz build, ROCKETCTL_FUZZ, uses clang 14).
-    const ConnectInfo first = answers.front();
-    bool conflict = std::any_of(answers.begin(), answers.end(),
-                                [first](const ConnectInfo& c) { return !(c == first); });
-    ClientOptions o = base.options();
-    o.bms = address;
-    Client client(base.bus(), map, o);
-    auto identity = client.collect(Command::identity, window);
-    if (!identity) return tl::unexpected(identity.error());
-    pack.serial = serial_from(map, *identity, conflict);
-    if (conflict) result.shared.push_back(address);
-    result.packs.push_back(std::move(pack));
+  std::vector<util::Task<util::Result<std::string>>> serials;
+  for (const Answered& a : *found) {
+    result.packs.push_back({a.address, a.info, std::nullopt});
+    serials.push_back(d.peer(a.address).serial());
   }
-  return result;
+  auto read = co_await util::when_all(std::move(serials));
+  // One listen window for them all: a second pack's answer may still be on its way.
+  if (auto idle = co_await d.idle(window); !idle) co_return tl::unexpected(idle.error());
+
+  for (std::size_t i = 0; i < result.packs.size(); ++i) {
+    ScannedPack& p = result.packs[i];
+    if (read[i]) {
+      p.serial = *read[i];
+    } else if (read[i].error().code == util::Errc::cancelled ||
+               read[i].error().code == util::Errc::interface_error) {
+      co_return tl::unexpected(read[i].error());
+    }
+    if (d.peer(p.address).shared()) result.shared.push_back(p.address);
+  }
+  co_return result;
 }
 
 }  // namespace bms

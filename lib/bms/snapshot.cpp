@@ -18,30 +18,35 @@ bool take(util::Result<T> r, Slot& slot, std::optional<util::Error>& error) {
 
 }  // namespace
 
-util::Result<Snapshot> read_snapshot(Client& client, std::uint32_t parts) {
+util::Task<util::Result<Snapshot>> read_snapshot(Peer& peer, std::uint32_t parts) {
   Snapshot s;
-  s.address = client.options().bms;
-  auto c = client.connection() ? util::Result<ConnectInfo>(*client.connection()) : client.connect();
-  if (!c) return tl::unexpected(c.error());
-  s.connect = *c;
+  s.address = peer.address();
+  if (peer.connection()) {
+    s.connect = *peer.connection();
+  } else {
+    auto c = co_await peer.connect();
+    if (!c) co_return tl::unexpected(c.error());
+    s.connect = *c;
+  }
 
-  std::optional<util::Error> error;
-  if (wants(parts, Part::identity) && !take(client.serial(), s.serial, error)) return tl::unexpected(*error);
-  if (s.connect.mode == Mode::bootloader) return s;
-
-  bool ok = (!wants(parts, Part::pack) || take(client.pack(), s.pack, error)) &&
-            (!wants(parts, Part::capacity) || take(client.capacity(), s.capacity, error)) &&
-            (!wants(parts, Part::temperatures) ||
-             (take(client.temperature_summary(), s.temperature_summary, error) &&
-              take(client.temperatures(), s.sensor_dc, error))) &&
-            (!wants(parts, Part::cells) || (take(client.cell_summary(), s.cell_summary, error) &&
-                                            take(client.cell_voltages(), s.cell_mv, error))) &&
-            (!wants(parts, Part::status) || take(client.status(), s.status, error)) &&
-            (!wants(parts, Part::cycles) || take(client.cycles(), s.cycles, error)) &&
-            (!wants(parts, Part::clock) || take(client.clock(), s.clock, error)) &&
-            (!wants(parts, Part::shell) || take(client.shell_resistance(), s.shell, error));
-  if (!ok) return tl::unexpected(*error);
-  return s;
+  std::optional<util::Error> e;
+  if (wants(parts, Part::identity) && !take(co_await peer.serial(), s.serial, e)) co_return tl::unexpected(*e);
+  if (s.connect.mode == Mode::bootloader) co_return s;
+  if (wants(parts, Part::pack) && !take(co_await peer.pack(), s.pack, e)) co_return tl::unexpected(*e);
+  if (wants(parts, Part::capacity) && !take(co_await peer.capacity(), s.capacity, e)) co_return tl::unexpected(*e);
+  if (wants(parts, Part::temperatures)) {
+    if (!take(co_await peer.temperature_summary(), s.temperature_summary, e)) co_return tl::unexpected(*e);
+    if (!take(co_await peer.temperatures(), s.sensor_dc, e)) co_return tl::unexpected(*e);
+  }
+  if (wants(parts, Part::cells)) {
+    if (!take(co_await peer.cell_summary(), s.cell_summary, e)) co_return tl::unexpected(*e);
+    if (!take(co_await peer.cell_voltages(), s.cell_mv, e)) co_return tl::unexpected(*e);
+  }
+  if (wants(parts, Part::status) && !take(co_await peer.status(), s.status, e)) co_return tl::unexpected(*e);
+  if (wants(parts, Part::cycles) && !take(co_await peer.cycles(), s.cycles, e)) co_return tl::unexpected(*e);
+  if (wants(parts, Part::clock) && !take(co_await peer.clock(), s.clock, e)) co_return tl::unexpected(*e);
+  if (wants(parts, Part::shell) && !take(co_await peer.shell_resistance(), s.shell, e)) co_return tl::unexpected(*e);
+  co_return s;
 }
 
 }  // namespace bms

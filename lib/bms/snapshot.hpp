@@ -46,8 +46,12 @@ struct Snapshot {
 };
 
 // CONNECTs if needed and reads `parts`. In bootloader mode only the identity is read (the
-// bootloader serves nothing else). Fails with the first error, its context added
-// ("reading CELL VOLTAGES: ...").
-util::Result<Snapshot> read_snapshot(Client& client, std::uint32_t parts);
+// bootloader serves nothing else). Fails with the first error.
+util::Task<util::Result<Snapshot>> read_snapshot(Peer& peer, std::uint32_t parts);
+
+// The same, blocking, with the client's pack.
+inline util::Result<Snapshot> read_snapshot(Client& client, std::uint32_t parts) {
+  return client.run(read_snapshot(client.peer(), parts));
+}
 
 }  // namespace bms

@@ -175,7 +175,7 @@ TEST_CASE("scan lists every pack and flags an address two packs share", "[protoc
   b.hub.attach(p7a, "p7a");
   b.hub.attach(p7b, "p7b");
 
-  auto r = bms::scan(*b.client, bms::FrameMap::builtin(), 300ms);
+  auto r = bms::scan(*b.client, 300ms);
   REQUIRE(r);
   REQUIRE(r->packs.size() == 3);
   CHECK(r->packs[0].address == 0x01);
@@ -191,7 +191,7 @@ TEST_CASE("scan of a silent bus finds nothing", "[protocol][scan]") {
   sim::BatteryConfig asleep;
   asleep.standby = true;
   Bench b(asleep);
-  auto r = bms::scan(*b.client, bms::FrameMap::builtin(), 300ms);
+  auto r = bms::scan(*b.client, 300ms);
   REQUIRE(r);
   CHECK(r->packs.empty());
 }
