@@ -104,9 +104,6 @@ util::Result<const bms::FrameMap*> App::frame_map() {
 
 util::Result<bms::Client*> App::client() {
   if (m_client) return m_client.get();
-  if (options.address < 1 || options.address > 0x3F)
-    return util::fail(util::Errc::usage,
-                      fmt::format("--address {}: a BMS address is 1-63", options.address));
   auto map = frame_map();
   if (!map) return tl::unexpected(map.error());
   auto bus = this->bus();
@@ -114,6 +111,7 @@ util::Result<bms::Client*> App::client() {
   bms::ClientOptions o;
   o.bms = static_cast<std::uint8_t>(options.address);
   o.timeout = std::chrono::milliseconds(options.timeout_ms);
+  o.window = options.window;
   o.cancelled = [] { return g_stop.load(); };
   m_client = std::make_unique<bms::Client>(**bus, **map, o);
   if (options.verbose >= 2) {
@@ -135,11 +133,33 @@ util::Result<bms::ScanResult> App::scan_bus() {
   return result;
 }
 
-util::Result<uds::Client*> App::uds() {
-  if (m_uds) return m_uds.get();
-  auto c = client();  // checks --address, opens the bus
+util::Result<void> App::one_pack(std::string_view command) const {
+  if (!several()) return {};
+  return util::fail(util::Errc::usage,
+                    fmt::format("{} works on one pack: give one --address, not '{}'", command,
+                                options.address_text));
+}
+
+util::Result<bms::Dispatcher*> App::dispatcher() {
+  auto c = client();
   if (!c) return tl::unexpected(c.error());
-  const auto bms = static_cast<std::uint8_t>(options.address);
+  return &(*c)->dispatcher();
+}
+
+util::Result<bms::Targets> App::targets() {
+  constexpr auto k_window = std::chrono::milliseconds(300);  // the 50 ms answer time, with room
+  auto d = dispatcher();
+  if (!d) return tl::unexpected(d.error());
+  return (*d)->run(bms::resolve_targets(**d, options.targets, k_window));
+}
+
+util::Result<uds::Client*> App::uds() { return uds(static_cast<std::uint8_t>(options.address)); }
+
+util::Result<uds::Client*> App::uds(std::uint8_t bms) {
+  if (m_uds && m_uds_address == bms) return m_uds.get();
+  auto c = client();  // opens the bus
+  if (!c) return tl::unexpected(c.error());
+  m_uds_address = bms;
   isotp::Config config;
   config.tx_id = isotp::diag_id(bms, bms::k_default_tool);
   config.rx_id = isotp::diag_id(bms::k_default_tool, bms);
@@ -152,10 +172,9 @@ util::Result<uds::Client*> App::uds() {
   }
   uds::Options o;
   o.cancelled = [] { return g_stop.load(); };
-  // Found by tests/fault: a BMS still sending a response that the last run abandoned (Ctrl-C,
-  // a lost flow control) waits N_Bs = 1000 ms for flow control and drops answers meanwhile;
-  // three tries of P2 (750 ms) ran out first and the next command said "no answer". Five
-  // tries (1250 ms) outlast it.
+  // A BMS still sending a response that an earlier run abandoned (Ctrl-C, a lost flow control)
+  // waits N_Bs = 1000 ms for flow control and drops requests meanwhile: five tries of P2
+  // (1250 ms) outlast it, three (750 ms) would not.
   o.retries = 4;
   m_uds = std::make_unique<uds::Client>(*m_channel, o);
   return m_uds.get();

@@ -14,6 +14,7 @@
 #include "bms/client.hpp"
 #include "bms/frame_map.hpp"
 #include "bms/scan.hpp"
+#include "bms/targets.hpp"
 #include "can/bus.hpp"
 #include "can/trace.hpp"
 #include "isotp/channel.hpp"
@@ -24,7 +25,10 @@ namespace cli {
 
 struct GlobalOptions {
   std::string iface;          // -i/--iface; empty: ROCKETCTL_IFACE, else can0
-  int address = 1;            // --address
+  std::string address_text = "1";  // --address: N, a list (1,3,5-8) or all
+  bms::AddressSpec targets;   // --address parsed (cli::run)
+  int address = 1;            // the first address of --address: single-pack commands
+  int window = bms::k_default_window;  // --window: BMSs with a request outstanding at once
   int timeout_ms = 250;       // --timeout: poll timeout base (§3.2)
   bool json = false;          // --json
   std::string lang;           // --lang en|it; empty: from the locale
@@ -70,8 +74,18 @@ public:
   util::Result<bms::Client*> client();
   // Every BMS that answers a broadcast CONNECT (bms::scan); Errc::no_answer when none does.
   util::Result<bms::ScanResult> scan_bus();
-  // The UDS client of BMS --address on the diagnostic channel (§6), on the same bus.
+  // More than one pack named: --address all, a list or a range.
+  bool several() const { return options.targets.several(); }
+  // Errc::usage when --address names several packs: `command` works on one.
+  util::Result<void> one_pack(std::string_view command) const;
+  // The packs --address names, `all` resolved by a broadcast CONNECT (bms::resolve_targets).
+  util::Result<bms::Targets> targets();
+  // The client's dispatcher: every pack on the bus, many at once.
+  util::Result<bms::Dispatcher*> dispatcher();
+  // The UDS client of BMS --address (or `address`) on the diagnostic channel (§6), on the
+  // same bus. One at a time: asking for another address replaces it.
   util::Result<uds::Client*> uds();
+  util::Result<uds::Client*> uds(std::uint8_t address);
   util::Result<bms::Lang> lang() const;
   const bms::Catalogue& catalogue() const { return bms::Catalogue::builtin(); }
   Style style() const { return Style::for_stdout(); }
@@ -86,6 +100,7 @@ private:
   std::unique_ptr<bms::Client> m_client;
   std::unique_ptr<isotp::Channel> m_channel;
   std::unique_ptr<uds::Client> m_uds;
+  std::uint8_t m_uds_address = 0;
 };
 
 }  // namespace cli

@@ -3,6 +3,8 @@
 
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "fleet.hpp"
+#include "render/fleet.hpp"
 #include "render/reports.hpp"
 
 namespace cli {
@@ -11,18 +13,32 @@ namespace {
 CommandResult run(App& app) {
   auto lang = app.lang();
   if (!lang) return tl::unexpected(lang.error());
-  auto client = app.client();
-  if (!client) return tl::unexpected(client.error());
-  auto s = bms::read_snapshot(**client, bms::Part::cells | bms::Part::status);
-  if (!s) return tl::unexpected(s.error());
-  if (!s->cell_summary)
-    return util::fail(util::Errc::refused, "the pack is in bootloader mode: it reports no cells");
+  const std::uint32_t parts =
+      (bms::Part::cells | bms::Part::status) | (app.several() ? static_cast<std::uint32_t>(bms::Part::identity) : 0U);
+  auto packs = read_snapshots(app, parts);
+  if (!packs) return tl::unexpected(packs.error());
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
-  if (app.options.json)
-    print_json_line(cells_json(*s, ctx));
-  else
-    fmt::print("{}", render_cells(*s, ctx));
-  return s->cell_summary->diff_mv() > 100 ? k_exit_faults : k_exit_ok;
+  int status = k_exit_ok;
+  std::vector<PackFailure> failed;
+  for (auto& p : *packs) {
+    if (p.result && !p.result->cell_summary)
+      p.result = util::fail(util::Errc::not_ready, fmt::format("BMS 0x{:02X} is in bootloader mode: it reports no cells", p.address));
+    if (!p.result) {
+      failed.push_back({p.address, p.result.error()});
+      if (!app.several()) continue;
+      if (app.options.json)
+        print_json_line(pack_error_json("rocketctl.cells/1", p.address, p.result.error()));
+      else
+        fmt::print("{}", render_pack_error(p.address, p.result.error(), ctx));
+      continue;
+    }
+    if (app.options.json)
+      print_json_line(cells_json(*p.result, ctx));
+    else
+      fmt::print("{}{}", app.several() ? pack_heading(*p.result, ctx.style) : "", render_cells(*p.result, ctx));
+    if (p.result->cell_summary->diff_mv() > 100) status = k_exit_faults;
+  }
+  return fleet_outcome(status, packs->size(), failed);
 }
 
 }  // namespace

@@ -6,13 +6,14 @@
 // the <error>: a CI job then shows why, instead of silently finding no report.
 #include <algorithm>
 #include <chrono>
-#include <thread>
 
 #include <fmt/format.h>
 
 #include "bms/limits.hpp"
+#include "bms/sessions.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "fleet.hpp"
 #include "render/check.hpp"
 #include "util/atomic_file.hpp"
 
@@ -27,38 +28,28 @@ struct CheckOptions {
   bool all = false;
 };
 
-constexpr auto k_keepalive = std::chrono::seconds(4);  // §3.3: a request at least every 5 s
-
-// Waits `seconds`, keeping the poll session of `client` open; false when stopped.
-bool wait_keeping_session(bms::Client& client, double seconds) {
-  using clock = std::chrono::steady_clock;
-  const auto until = clock::now() + std::chrono::duration_cast<clock::duration>(std::chrono::duration<double>(seconds));
-  auto last = clock::now();
-  while (!g_stop.load()) {
-    auto now = clock::now();
-    if (now >= until) return true;
-    if (now - last >= k_keepalive) {
-      (void)client.status();
-      last = now;
-    }
-    std::this_thread::sleep_for(std::min<clock::duration>(until - now, std::chrono::milliseconds(100)));
-  }
-  return false;
-}
-
-// Reads the pack `samples` times and judges every limit on the worst values.
-CheckReport check_pack(App& app, bms::Client& client, const bms::Limits& limits, const CheckOptions& o) {
+// Reads the pack `samples` times, `interval_s` apart on the bus clock with its session kept
+// open, and judges every limit on the worst values.
+util::Task<CheckReport> check_pack(App& app, bms::Peer& peer, const bms::Limits& limits, CheckOptions o) {
   CheckReport r;
-  r.address = client.options().bms;
+  r.address = peer.address();
   r.interface = app.interface_name();
   r.limits_file = limits.file;
-  const auto t0 = std::chrono::steady_clock::now();
+  bms::Dispatcher& d = peer.dispatcher();
+  const util::TimePoint t0 = d.clock().now();
   std::vector<bms::Sample> samples;
   for (int i = 0; i < o.samples && !r.error; ++i) {
-    if (i > 0 && !wait_keeping_session(client, o.interval_s)) break;
+    if (i > 0) {
+      const auto until = t0 + std::chrono::duration_cast<util::Duration>(
+                                  std::chrono::duration<double>(o.interval_s * i));
+      std::vector<bms::Peer*> keep(1, &peer);  // not a braced list: GCC 12 cannot keep one in a coroutine frame
+      if (auto waited = co_await bms::wait_keeping_sessions(d, std::move(keep), until); !waited) {
+        r.error = waited.error();
+        break;
+      }
+    }
     if (i == 0) r.started = bms::to_iso(bms::local_now());
-    auto s = bms::read_snapshot(client, bms::k_all_parts);
-    if (g_stop.load()) break;
+    auto s = co_await bms::read_snapshot(peer, bms::k_all_parts);
     if (!s) {
       r.error = s.error();
       break;
@@ -67,13 +58,12 @@ CheckReport check_pack(App& app, bms::Client& client, const bms::Limits& limits,
     r.connect = s->connect;
     samples.push_back({std::move(*s), bms::local_now()});
   }
-  if (g_stop.load() && !r.error) r.error = util::Error{util::Errc::cancelled, "interrupted"};
-  r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  r.seconds = std::chrono::duration<double>(d.clock().now() - t0).count();
   if (!r.error) {
     r.samples = static_cast<int>(samples.size());
     r.results = bms::evaluate(limits, samples, app.catalogue());
   }
-  return r;
+  co_return r;
 }
 
 CheckReport failed_report(App& app, const bms::Limits& limits, std::uint8_t address, util::Error e) {
@@ -116,60 +106,41 @@ CommandResult run(App& app, const CheckOptions& o) {
     std::fflush(stdout);
   };
 
-  auto client = app.client();
-  if (!client) {
-    reports.push_back(failed_report(app, *limits, own_address, client.error()));
-  } else if (!o.all) {
-    reports.push_back(check_pack(app, **client, *limits, o));
-    if (!reports.back().error) show(reports.back());
+  if (o.all) app.options.targets.all = true;
+  auto d = app.dispatcher();
+  auto targets = d ? app.targets() : util::Result<bms::Targets>(tl::unexpected(d.error()));
+  if (!targets) {
+    reports.push_back(failed_report(app, *limits, own_address, targets.error()));
   } else {
-    // --all: every pack that answers a broadcast CONNECT, one after the other.
-    auto map = app.frame_map();
-    auto found = map ? app.scan_bus() : util::Result<bms::ScanResult>(tl::unexpected(map.error()));
-    if (!found) {
-      reports.push_back(failed_report(app, *limits, own_address, found.error()));
-    } else {
-      for (const bms::ScannedPack& p : found->packs) {
-        if (g_stop.load()) break;
-        if (std::find(found->shared.begin(), found->shared.end(), p.address) != found->shared.end()) {
-          reports.push_back(failed_report(
-              app, *limits, p.address,
-              util::Error{util::Errc::refused,
-                          fmt::format("BMS 0x{:02X}: two packs answer from this address; not checked "
-                                      "(give each pack its own address)", p.address)}));
-        } else {
-          bms::ClientOptions options = (*client)->options();
-          options.bms = p.address;
-          bms::Client each((*client)->bus(), **map, options);
-          reports.push_back(check_pack(app, each, *limits, o));
-        }
-        show(reports.back());
-      }
+    // Every pack at once, each read `samples` times; their samples interleave on the bus.
+    std::vector<std::uint8_t> addresses = targets->addresses;
+    addresses.insert(addresses.end(), targets->shared.begin(), targets->shared.end());
+    std::sort(addresses.begin(), addresses.end());
+    std::vector<util::Task<CheckReport>> checks;
+    for (std::uint8_t a : addresses) checks.push_back(check_pack(app, (*d)->peer(a), *limits, o));
+    reports = (*d)->run_all(std::move(checks));
+    for (CheckReport& r : reports) {
+      if (r.error && r.error->code == util::Errc::cancelled) continue;
+      if (!r.error || app.several()) show(r);
     }
   }
 
   if (!o.junit.empty())
     if (auto w = write_junit(o.junit, reports); !w) return tl::unexpected(w.error());
 
-  std::optional<util::Error> first_error;
-  int errors = 0, passed = 0;
+  std::vector<PackFailure> failed;
+  int passed = 0;
   for (const CheckReport& r : reports) {
-    if (r.error) {
-      ++errors;
-      if (!first_error) first_error = r.error;
-    } else if (check_passed(r)) {
+    if (r.error)
+      failed.push_back({r.address, *r.error});
+    else if (check_passed(r))
       ++passed;
-    }
   }
-  if (o.all && !app.options.json)
+  if (app.several() && !app.options.json)
     fmt::print("{}\n", ctx.style.paint(fmt::format("{} of {} packs pass", passed, reports.size()),
                                        passed == static_cast<int>(reports.size()) ? Color::green : Color::red));
-  if (first_error) {
-    if (o.all && reports.size() > 1)
-      first_error->context(fmt::format("{} of {} packs could not be checked, the first", errors, reports.size()));
-    return tl::unexpected(*first_error);
-  }
-  return passed == static_cast<int>(reports.size()) ? k_exit_ok : k_exit_faults;
+  const int read = static_cast<int>(reports.size() - failed.size());
+  return fleet_outcome(passed == read ? k_exit_ok : k_exit_faults, reports.size(), failed);
 }
 
 }  // namespace
@@ -186,7 +157,7 @@ CommandRun setup_check(CLI::App& sub, App& app) {
       ->type_name("SECONDS");
   sub.add_option("--junit", o->junit, "Also write the results as JUnit XML for CI (replaced each run)")
       ->type_name("FILE.xml");
-  sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT, one test suite each");
+  sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT, one test suite each (the same as --address all)");
   return [&app, o] { return run(app, *o); };
 }
 

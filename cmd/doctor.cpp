@@ -104,9 +104,7 @@ nlohmann::json details_json(const doc::Observations& o) {
 }
 
 CommandResult run(App& app) {
-  if (app.options.address < 1 || app.options.address > 0x3F)
-    return util::fail(util::Errc::usage,
-                      fmt::format("--address {}: a BMS address is 1-63", app.options.address));
+  if (auto one = app.one_pack("doctor"); !one) return tl::unexpected(one.error());
   auto name = can::parse_interface_name(app.interface_name());
   if (!name) return tl::unexpected(name.error());
   auto map = app.frame_map();

@@ -1,5 +1,7 @@
 #include "exit_status.hpp"
 
+#include <iterator>
+
 namespace cli {
 
 ExitStatus exit_status_for(util::Errc code) {
@@ -21,6 +23,22 @@ ExitStatus exit_status_for(util::Errc code) {
     case util::Errc::internal: return k_exit_internal;
   }
   return k_exit_internal;
+}
+
+int worse_exit(int a, int b) {
+  // From least to most in need of attention.
+  static constexpr int k_order[] = {k_exit_ok,        k_exit_faults,         k_exit_rejected,
+                                    k_exit_wrong_pack, k_exit_refused,       k_exit_no_answer,
+                                    k_exit_bus_error, k_exit_shared_address, k_exit_protocol,
+                                    k_exit_io,        k_exit_verify,         k_exit_lost,
+                                    k_exit_interface, k_exit_usage,          k_exit_internal,
+                                    k_exit_interrupted};
+  auto rank = [](int s) {
+    for (std::size_t i = 0; i < std::size(k_order); ++i)
+      if (k_order[i] == s) return static_cast<int>(i);
+    return static_cast<int>(std::size(k_order));
+  };
+  return rank(b) > rank(a) ? b : a;
 }
 
 const char* errc_name(util::Errc code) {

@@ -35,6 +35,11 @@ enum ExitStatus : int {
 
 ExitStatus exit_status_for(util::Errc code);
 
+// The worse of two exit statuses, for a command on several packs: an error is worse than a
+// pack not normal (1), which is worse than 0; among errors, one whose outcome is unknown or
+// wrong (lost, read-back differs) is worse than one where nothing happened (no answer, refused).
+int worse_exit(int a, int b);
+
 // "no_answer", for JSON error objects.
 const char* errc_name(util::Errc code);
 

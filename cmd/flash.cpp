@@ -104,6 +104,7 @@ private:
 };
 
 CommandResult run(App& app, const FlashOptions& o) {
+  if (auto one = app.one_pack("flash"); !one) return tl::unexpected(one.error());
   if (!o.yes && !o.dry_run && !stdin_is_terminal())
     return util::fail(util::Errc::usage, "flash asks for confirmation on a terminal; without one, add --yes");
   auto client = app.client();

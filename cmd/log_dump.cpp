@@ -9,6 +9,8 @@
 
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "fleet.hpp"
+#include "render/fleet.hpp"
 #include "progress.hpp"
 #include "render/event_log.hpp"
 #include "util/atomic_file.hpp"
@@ -65,15 +67,16 @@ util::Result<std::optional<bms::Calendar>> parse_since(const std::string& text) 
   return c;
 }
 
-util::Result<EventLogReport> read_report(App& app, const std::optional<bms::Calendar>& since) {
-  auto client = app.client();
-  if (!client) return tl::unexpected(client.error());
-  bms::Client& c = **client;
-  auto info = c.connect();  // the firmware; and it tells "no answer" before the long read
+util::Result<EventLogReport> read_report(App& app, std::uint8_t address,
+                                         const std::optional<bms::Calendar>& since) {
+  auto d = app.dispatcher();
+  if (!d) return tl::unexpected(d.error());
+  bms::Peer& peer = (*d)->peer(address);
+  auto info = (*d)->run(peer.connect());  // the firmware; and it tells "no answer" before the long read
   if (!info) return tl::unexpected(info.error());
-  auto serial = c.serial();
+  auto serial = (*d)->run(peer.serial());
   if (!serial) return tl::unexpected(serial.error());
-  auto uds = app.uds();
+  auto uds = app.uds(address);
   if (!uds) return tl::unexpected(uds.error());
 
   ProgressBar bar("reading the event log", ProgressBar::wanted(app.options.quiet));
@@ -87,7 +90,7 @@ util::Result<EventLogReport> read_report(App& app, const std::optional<bms::Cale
 
   EventLogReport r;
   r.interface = app.interface_name();
-  r.address = app.options.address;
+  r.address = address;
   r.serial = *serial;
   r.firmware = info->firmware;
   r.read_at = bms::local_now();
@@ -109,21 +112,71 @@ const char* format_name(Format f) {
 }
 
 // Writes the file under a temporary name and renames it when complete (util::AtomicFile).
-util::Result<void> save(const EventLogReport& r, Format format, const DumpOptions& o,
-                        const RenderContext& ctx) {
+// One log: the one-pack layouts; several: a sheet (or serial column) a pack, failures named.
+util::Result<void> save(const std::vector<EventLogReport>& logs, const std::vector<FailedLog>& failed,
+                        Format format, const DumpOptions& o, const RenderContext& ctx) {
   auto file = util::AtomicFile::create(o.output, o.force);
   if (!file) return tl::unexpected(file.error());
+  const bool one = logs.size() == 1 && failed.empty();
   util::Result<void> written;
   if (format == Format::xlsx)
-    written = write_event_log_xlsx(r, ctx, file->temp_path());
+    written = write_event_logs_xlsx(logs, failed, ctx, file->temp_path());
   else if (format == Format::csv)
-    written = file->write(event_log_csv(r, ctx));
+    written = file->write(one ? event_log_csv(logs.front(), ctx) : event_logs_csv(logs, ctx));
   else
-    written = file->write(event_log_json(r, ctx).dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
+    written = file->write((one ? event_log_json(logs.front(), ctx) : event_logs_json(logs, failed, ctx))
+                              .dump(2, ' ', false, nlohmann::json::error_handler_t::replace) +
+                          "\n");
   if (!written) return tl::unexpected(written.error());  // the temporary file goes with `file`
   // Ctrl-C while writing: no file, as when it comes during the read.
   if (g_stop.load()) return util::fail(util::Errc::cancelled, "interrupted: nothing written");
   return file->commit();
+}
+
+// Several packs: one after the other (the diagnostic channel fills the bus); a pack that fails
+// is named and the others go on; the file holds every log that was read.
+CommandResult dump_several(App& app, const DumpOptions& o, Format format,
+                           const std::optional<bms::Calendar>& since, const RenderContext& ctx) {
+  auto targets = app.targets();
+  if (!targets) return tl::unexpected(targets.error());
+  std::vector<std::uint8_t> all = targets->addresses;
+  all.insert(all.end(), targets->shared.begin(), targets->shared.end());
+  std::sort(all.begin(), all.end());
+  std::vector<EventLogReport> logs;
+  std::vector<FailedLog> failed_logs;
+  std::vector<PackFailure> failed;
+  for (std::uint8_t a : all) {
+    auto r = read_report(app, a, since);
+    if (!r && r.error().code == util::Errc::cancelled)
+      return util::fail(util::Errc::cancelled, "interrupted: nothing written");
+    if (!r) {
+      failed.push_back({a, r.error()});
+      failed_logs.push_back({a, r.error().message});
+      if (!app.options.json) fmt::print(stderr, "{}", render_pack_error(a, r.error(), ctx));
+      continue;
+    }
+    if (o.output.empty()) {
+      if (format == Format::json)
+        print_json_line(event_log_json(*r, ctx));
+      else if (format == Format::table)
+        fmt::print("{}{}", logs.empty() ? "" : "\n", render_event_log(*r, ctx));
+    }
+    logs.push_back(std::move(*r));
+  }
+  if (o.output.empty() && format == Format::csv) fmt::print("{}", event_logs_csv(logs, ctx));
+  if (!o.output.empty() && !logs.empty()) {
+    if (auto saved = save(logs, failed_logs, format, o, ctx); !saved) return tl::unexpected(saved.error());
+    std::size_t records = 0;
+    for (const auto& l : logs) records += l.rows.size();
+    if (app.options.json)
+      print_json_line({{"schema", "rocketctl.logs/1"}, {"file", o.output}, {"format", format_name(format)},
+                       {"packs", logs.size()}, {"records", records}});
+    else
+      fmt::print("Saved {} records of {} packs to {}\n", records, logs.size(), o.output);
+  }
+  for (const PackFailure& f : failed)
+    if (app.options.json) print_json_line(pack_error_json("rocketctl.log/1", f.address, f.error));
+  return fleet_outcome(k_exit_ok, all.size(), failed);
 }
 
 CommandResult run_dump(App& app, const DumpOptions& o) {
@@ -140,7 +193,8 @@ CommandResult run_dump(App& app, const DumpOptions& o) {
   if (!lang) return tl::unexpected(lang.error());
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
 
-  auto report = read_report(app, *since);
+  if (app.several()) return dump_several(app, o, *format, *since, ctx);
+  auto report = read_report(app, static_cast<std::uint8_t>(app.options.address), *since);
   if (!report) return tl::unexpected(report.error());
 
   if (o.output.empty()) {
@@ -152,7 +206,7 @@ CommandResult run_dump(App& app, const DumpOptions& o) {
       fmt::print("{}", render_event_log(*report, ctx));
     return k_exit_ok;
   }
-  if (auto saved = save(*report, *format, o, ctx); !saved) return tl::unexpected(saved.error());
+  if (auto saved = save({*report}, {}, *format, o, ctx); !saved) return tl::unexpected(saved.error());
   if (app.options.json) {
     nlohmann::json j = event_log_json(*report, ctx);
     j["file"] = o.output;

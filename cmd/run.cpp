@@ -88,7 +88,13 @@ int run(int argc, char** argv, const char* version) {
   auto& o = app.options;
   cli_app.add_option("-i,--iface", o.iface, "CAN interface: can0, socketcan:can0, ecan, ecan:DEVICE:CHANNEL, sim, sim:OPTIONS (default: $ROCKETCTL_IFACE, else can0)")
       ->type_name("NAME");
-  cli_app.add_option("--address", o.address, "BMS address, 1-63")->default_val(1)->type_name("N");
+  cli_app.add_option("--address", o.address_text,
+                     "BMS address 1-63 (default 1), a list like 1,3,5-8, or all (every pack that answers)")
+      ->type_name("N|LIST|all");
+  cli_app.add_option("--window", o.window,
+                     "With several packs: at most N with a request outstanding at once, 1-63 (default 16)")
+      ->check(CLI::Range(1, 63).description(""))
+      ->type_name("N");
   cli_app.add_option("--timeout", o.timeout_ms, "Poll timeout before a retry, 10-60000 ms (default 250)")
       ->check(CLI::Range(10, 60000).description(""))
       ->type_name("MS");
@@ -123,6 +129,10 @@ int run(int argc, char** argv, const char* version) {
     int code = cli_app.exit(e);
     return code == 0 ? cli::k_exit_ok : cli::k_exit_usage;
   }
+  auto targets = bms::parse_addresses(o.address_text);
+  if (!targets) return report_error(targets.error(), app);
+  o.targets = *targets;
+  o.address = targets->all ? bms::k_default_bms : targets->addresses.front();
   configure_logging(o);
   cli::install_signal_handlers();
   for (auto& [sub, run] : commands) {

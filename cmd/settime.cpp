@@ -6,6 +6,8 @@
 #include "bms/scan.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "fleet.hpp"
+#include "render/fleet.hpp"
 #include "render/reports.hpp"
 
 namespace cli {
@@ -51,58 +53,39 @@ CommandResult run(App& app, const SettimeOptions& o) {
   if (o.bench) return run_bench(app, BenchSettings{*co, o.count, o.report});
   if (o.count != 0 || !o.report.empty())
     return util::fail(util::Errc::usage, "--count and --report go with --auto");
-  auto client = app.client();
-  if (!client) return tl::unexpected(client.error());
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
-  if (!o.all) {
+  if (o.all) app.options.targets.all = true;
+  if (!app.several()) {
+    auto client = app.client();
+    if (!client) return tl::unexpected(client.error());
     auto c = bms::calibrate(**client, *co);
     if (!c) return tl::unexpected(c.error());
     show(app, *c, *co, ctx);
     return k_exit_ok;
   }
 
-  // --all: every pack that answers a broadcast CONNECT, one after the other.
-  auto map = app.frame_map();
-  if (!map) return tl::unexpected(map.error());
-  auto found = app.scan_bus();
-  if (!found) return tl::unexpected(found.error());
-  std::optional<util::Error> first_error;
+  // Several packs: every one calibrated at once.
+  auto d = app.dispatcher();
+  if (!d) return tl::unexpected(d.error());
+  auto targets = app.targets();
+  if (!targets) return tl::unexpected(targets.error());
+  const bms::CalibrationOptions options = *co;
+  auto packs = bms::for_each_pack<bms::Calibration>(
+      **d, *targets, [options](bms::Peer& p) { return bms::calibrate(p, options); });
   int done = 0;
-  for (const bms::ScannedPack& p : found->packs) {
-    util::Result<bms::Calibration> c = util::fail(util::Errc::usage, "");
-    if (std::find(found->shared.begin(), found->shared.end(), p.address) != found->shared.end()) {
-      c = util::fail(util::Errc::refused,
-                     fmt::format("BMS 0x{:02X}: two packs answer from this address; not set "
-                                 "(give each pack its own address)", p.address));
-    } else {
-      bms::ClientOptions options = (*client)->options();
-      options.bms = p.address;
-      bms::Client each((*client)->bus(), **map, options);
-      c = bms::calibrate(each, *co);
-    }
-    if (c) {
+  for (const auto& p : packs) {
+    if (p.result) {
       ++done;
-      show(app, *c, *co, ctx);
+      show(app, *p.result, *co, ctx);
       continue;
     }
     if (app.options.json)
-      print_json_line({{"schema", "rocketctl.settime/1"},
-                       {"address", p.address},
-                       {"error", {{"code", errc_name(c.error().code)},
-                                  {"message", c.error().message},
-                                  {"exit_status", exit_status_for(c.error().code)}}}});
+      print_json_line(pack_error_json("rocketctl.settime/1", p.address, p.result.error()));
     else
-      fmt::print("{}\n", ctx.style.paint("error: " + c.error().message, Color::red));
-    if (!first_error) first_error = c.error();
+      fmt::print("{}", render_pack_error(p.address, p.result.error(), ctx));
   }
-  if (!app.options.json)
-    fmt::print("{} of {} packs set\n", done, found->packs.size());
-  if (first_error) {
-    first_error->context(fmt::format("{} of {} packs failed, the first", found->packs.size() - done,
-                                     found->packs.size()));
-    return tl::unexpected(*first_error);
-  }
-  return k_exit_ok;
+  if (!app.options.json) fmt::print("{} of {} packs set\n", done, packs.size());
+  return fleet_outcome(k_exit_ok, packs.size(), failures(packs));
 }
 
 }  // namespace
@@ -116,7 +99,7 @@ CommandRun setup_settime(CLI::App& sub, App& app) {
       ->type_name("SECONDS");
   sub.add_option("--expect-serial", o->expect_serial, "Refuse to write when another pack answers")
       ->type_name("SERIAL");
-  auto* all = sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT");
+  auto* all = sub.add_flag("--all", o->all, "Every pack that answers a broadcast CONNECT (the same as --address all)");
   sub.add_flag("--auto", o->bench,
                "Bench mode: calibrate each new pack plugged in (keyed on its serial) until Ctrl-C")
       ->excludes(all);

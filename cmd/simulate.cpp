@@ -68,6 +68,7 @@ void print_start(const sim::Fleet& fleet, sim::Bench* bench, const std::string& 
 }
 
 CommandResult run(App& app, const SimulateOptions& o) {
+  if (auto one = app.one_pack("simulate"); !one) return tl::unexpected(one.error());
   auto name = can::parse_interface_name(app.interface_name());
   if (!name) return tl::unexpected(name.error());
   if (name->kind == can::InterfaceName::Kind::sim)

@@ -1,15 +1,18 @@
 // rocketctl status [--watch [SECONDS]] [--record FILE.csv|FILE.jsonl [--max-size SIZE]]
 #include <cstdint>
 #include <cstdio>
-#include <thread>
+#include <algorithm>
 
 #include <spdlog/spdlog.h>
 
 #include <fmt/format.h>
 
 #include "bms/record.hpp"
+#include "bms/sessions.hpp"
 #include "commands.hpp"
 #include "exit_status.hpp"
+#include "fleet.hpp"
+#include "render/fleet.hpp"
 #include "render/reports.hpp"
 
 namespace cli {
@@ -72,8 +75,6 @@ void say_recorded(const std::optional<bms::Recorder>& rec) {
                  rec->rotations() ? fmt::format(" ({} rotations)", rec->rotations()) : "");
 }
 
-constexpr auto k_keepalive = std::chrono::seconds(4);  // §3.3: a request at least every 5 s
-
 util::Result<StatusReport> read_report(App& app) {
   auto client = app.client();
   if (!client) return tl::unexpected(client.error());
@@ -82,75 +83,137 @@ util::Result<StatusReport> read_report(App& app) {
   return StatusReport{std::move(*snapshot), bms::local_now(), app.interface_name()};
 }
 
-int exit_for(const StatusReport& r) {
-  return r.snapshot.status && r.snapshot.status->flags != bms::k_normal_status ? k_exit_faults : k_exit_ok;
+int exit_for(const bms::Snapshot& s) {
+  return s.status && s.status->flags != bms::k_normal_status ? k_exit_faults : k_exit_ok;
 }
 
-// Waits `seconds`, keeping the poll session open; false when stopped.
-bool wait_keeping_session(App& app, double seconds) {
-  auto until = std::chrono::steady_clock::now() +
-               std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                   std::chrono::duration<double>(seconds));
-  auto last = std::chrono::steady_clock::now();
-  while (!g_stop.load()) {
-    auto now = std::chrono::steady_clock::now();
-    if (now >= until) return true;
-    if (now - last >= k_keepalive) {
-      if (auto client = app.client()) (void)(*client)->status();
-      last = now;
-    }
-    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-        until - now, std::chrono::steady_clock::duration(std::chrono::milliseconds(100))));
+// Waits `seconds` on the bus clock, keeping the sessions of `peers` open; false when stopped
+// (Ctrl-C) or the interface failed.
+bool wait_keeping_sessions(bms::Dispatcher& d, std::vector<bms::Peer*> peers, double seconds) {
+  const auto until = d.clock().now() + std::chrono::duration_cast<util::Duration>(
+                                           std::chrono::duration<double>(seconds));
+  return d.run(bms::wait_keeping_sessions(d, std::move(peers), until)).has_value() && !g_stop.load();
+}
+
+// Ends with a newline: without a terminal the next sample follows on its own line.
+std::string footer(const StatusOptions& o, const RenderContext& ctx) {
+  return ctx.style.paint(fmt::format("refreshing every {} s; Ctrl-C to stop", o.watch_s), Color::dim) + "\n";
+}
+
+CommandResult run_one(App& app, const StatusOptions& o, const RenderContext& ctx,
+                      std::optional<bms::Recorder>& rec) {
+  if (o.watch->count() == 0) {
+    auto report = read_report(app);
+    if (auto r = record(rec, report, app); !r) return tl::unexpected(r.error());
+    say_recorded(rec);
+    if (!report) return tl::unexpected(report.error());
+    if (app.options.json)
+      print_json_line(status_json(*report, ctx));
+    else
+      fmt::print("{}", render_status(*report, ctx));
+    return exit_for(report->snapshot);
   }
-  return false;
+  auto client = app.client();
+  if (!client) return tl::unexpected(client.error());
+  const bool redraw = !app.options.json && stdout_is_terminal();
+  int status = k_exit_ok;
+  do {
+    auto report = read_report(app);
+    if (g_stop.load()) break;  // Ctrl-C ends a watch; a reading cut short is not shown
+    if (auto r = record(rec, report, app); !r) return tl::unexpected(r.error());
+    if (app.options.json) {
+      if (report)
+        print_json_line(status_json(*report, ctx));
+      else
+        print_json_line(pack_error_json("rocketctl.status/1", static_cast<std::uint8_t>(app.options.address),
+                                        report.error()));
+    } else {
+      std::string text = report ? render_status(*report, ctx)
+                                : ctx.style.paint(report.error().message, Color::red) + "\n" +
+                                      ctx.catalogue.message("no_answer", ctx.lang) + "\n";
+      fmt::print("{}{}\n{}", redraw ? "\x1b[H\x1b[J" : "", text, footer(o, ctx));
+      std::fflush(stdout);
+    }
+    status = report ? exit_for(report->snapshot) : exit_status_for(report.error().code);
+  } while (wait_keeping_sessions((*client)->dispatcher(), {&(*client)->peer()}, o.watch_s));
+  say_recorded(rec);
+  return status;
+}
+
+// --address with several packs: every pack read at once, one row (or JSON object) each.
+CommandResult run_several(App& app, const StatusOptions& o, const RenderContext& ctx,
+                          std::optional<bms::Recorder>& rec) {
+  auto d = app.dispatcher();
+  if (!d) return tl::unexpected(d.error());
+  auto targets = app.targets();
+  if (!targets) return tl::unexpected(targets.error());
+  const bool watch = o.watch->count() > 0;
+  const bool redraw = watch && !app.options.json && stdout_is_terminal();
+  int status = k_exit_ok;
+  std::vector<PackFailure> failed;  // in the last reading
+  std::size_t total = 0;
+  std::vector<std::uint8_t> known = targets->addresses;     // every pack seen in this run
+  std::vector<std::uint8_t> answered = targets->addresses;  // at the last broadcast
+  for (;;) {
+    auto packs = bms::for_each_pack<bms::Snapshot>(
+        **d, *targets, [](bms::Peer& p) { return bms::read_snapshot(p, bms::k_all_parts); });
+    if (g_stop.load()) break;
+    const bms::Calendar local = bms::local_now();
+    status = k_exit_ok;
+    failed = failures(packs);
+    total = packs.size();
+    for (const auto& p : packs) {
+      if (rec) {
+        auto r = p.result ? rec->append(local, *p.result)
+                          : rec->append_error(local, p.address, errc_name(p.result.error().code),
+                                              p.result.error().message);
+        if (!r) return tl::unexpected(r.error());
+      }
+      if (p.result) status = worse_exit(status, exit_for(*p.result));
+      if (app.options.json)
+        print_json_line(p.result ? status_json(StatusReport{*p.result, local, app.interface_name()}, ctx)
+                                 : pack_error_json("rocketctl.status/1", p.address, p.result.error()));
+    }
+    if (!app.options.json) {
+      fmt::print("{}{}", redraw ? "\x1b[H\x1b[J" : "", render_status_table(packs, ctx));
+      if (watch) fmt::print("{}", footer(o, ctx));
+      std::fflush(stdout);
+    }
+    if (!watch) break;
+    std::vector<bms::Peer*> peers;
+    for (std::uint8_t a : targets->addresses) peers.push_back(&(*d)->peer(a));
+    if (!wait_keeping_sessions(**d, peers, o.watch_s)) break;
+    if (app.options.targets.all) {  // packs plugged in or taken away meanwhile
+      auto now = app.targets();
+      if (!now && now.error().code != util::Errc::no_answer) return tl::unexpected(now.error());
+      const std::vector<std::uint8_t> answering = now ? now->addresses : std::vector<std::uint8_t>{};
+      for (std::uint8_t a : answering)
+        if (std::find(known.begin(), known.end(), a) == known.end()) {
+          spdlog::warn("BMS 0x{:02X} appeared on {}", a, app.interface_name());
+          known.push_back(a);
+        }
+      for (std::uint8_t a : answered)
+        if (std::find(answering.begin(), answering.end(), a) == answering.end())
+          spdlog::warn("BMS 0x{:02X} no longer answers a broadcast CONNECT on {}", a, app.interface_name());
+      answered = answering;
+      std::sort(known.begin(), known.end());
+      targets->addresses = known;  // a pack that vanished stays, as a row that says so
+      if (now) targets->shared = now->shared;
+    }
+  }
+  say_recorded(rec);
+  return fleet_outcome(status, total, failed);
 }
 
 CommandResult run(App& app, const StatusOptions& o) {
   auto lang = app.lang();
   if (!lang) return tl::unexpected(lang.error());
   const RenderContext ctx{app.catalogue(), *lang, app.style()};
+  if (o.watch->count() > 0 && (o.watch_s < 0.1 || o.watch_s > 3600))
+    return util::fail(util::Errc::usage, "--watch takes 0.1 to 3600 seconds");
   auto rec = make_recorder(o);
   if (!rec) return tl::unexpected(rec.error());
-  if (o.watch->count() == 0) {
-    auto report = read_report(app);
-    if (auto r = record(*rec, report, app); !r) return tl::unexpected(r.error());
-    say_recorded(*rec);
-    if (!report) return tl::unexpected(report.error());
-    if (app.options.json)
-      print_json_line(status_json(*report, ctx));
-    else
-      fmt::print("{}", render_status(*report, ctx));
-    return exit_for(*report);
-  }
-  if (o.watch_s < 0.1 || o.watch_s > 3600)
-    return util::fail(util::Errc::usage, "--watch takes 0.1 to 3600 seconds");
-  const bool redraw = !app.options.json && stdout_is_terminal();
-  int status = k_exit_ok;
-  do {
-    auto report = read_report(app);
-    if (g_stop.load()) break;  // Ctrl-C ends a watch; a reading cut short is not shown
-    if (auto r = record(*rec, report, app); !r) return tl::unexpected(r.error());
-    if (app.options.json) {
-      if (report)
-        print_json_line(status_json(*report, ctx));
-      else
-        print_json_line({{"schema", "rocketctl.status/1"},
-                         {"error", {{"code", errc_name(report.error().code)},
-                                    {"message", report.error().message},
-                                    {"exit_status", exit_status_for(report.error().code)}}}});
-    } else {
-      std::string text = report ? render_status(*report, ctx)
-                                : ctx.style.paint(report.error().message, Color::red) + "\n" +
-                                      ctx.catalogue.message("no_answer", ctx.lang) + "\n";
-      fmt::print("{}{}\n{}", redraw ? "\x1b[H\x1b[J" : "", text,
-                 ctx.style.paint(fmt::format("refreshing every {} s; Ctrl-C to stop", o.watch_s), Color::dim));
-      std::fflush(stdout);
-    }
-    status = report ? exit_for(*report) : exit_status_for(report.error().code);
-  } while (wait_keeping_session(app, o.watch_s));
-  if (!app.options.json) fmt::print("\n");
-  say_recorded(*rec);
-  return status;
+  return app.several() ? run_several(app, o, ctx, *rec) : run_one(app, o, ctx, *rec);
 }
 
 }  // namespace

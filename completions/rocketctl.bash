@@ -4,7 +4,7 @@
 
 _rocketctl_commands="status cells faults scan log settime sleep flash doctor simulate check decode"
 # Global options; they are accepted before and after the command.
-_rocketctl_global_opts_arg="-i --iface --address --timeout --lang --dbc --trace"
+_rocketctl_global_opts_arg="-i --iface --address --window --timeout --lang --dbc --trace"
 _rocketctl_global_opts_flag="--json -v --verbose -q --quiet --version -h --help"
 _rocketctl_status_opts="--watch"
 _rocketctl_status_opts_arg="--record --max-size"

@@ -11,7 +11,7 @@ function __rocketctl_command
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc --trace -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
+            case -i --iface --address --window --timeout --lang --dbc --trace -o --option --serial --cells --cell-count --sensors --flags --current --rsoc --clock --drift --fw --packs --bench --swap-every --bench-gap --pack-address --at --max-drift --expect-serial --count --report --output --format --since
                 set skip 1
             case '-*'
             case '*'
@@ -40,7 +40,7 @@ function __rocketctl_subcommand
             continue
         end
         switch $t
-            case -i --iface --address --timeout --lang --dbc --trace -o --output --format --since --expect-serial
+            case -i --iface --address --window --timeout --lang --dbc --trace -o --output --format --since --expect-serial
                 set skip 1
             case '-*'
             case '*'
@@ -160,7 +160,8 @@ complete -c rocketctl -n 'not __rocketctl_command' -a decode -d 'Explain a candu
 
 # Global options (accepted before and after the command)
 complete -c rocketctl -s i -l iface -x -a '(__rocketctl_ifaces)' -d 'CAN interface: can0, socketcan:can0, ecan, ecan:DEVICE:CHANNEL, sim, sim:KEY=VALUE,...'
-complete -c rocketctl -l address -x -d 'BMS address, 1-63 (default 1)'
+complete -c rocketctl -l address -x -a 'all' -d 'BMS address 1-63 (default 1), a list like 1,3,5-8, or all'
+complete -c rocketctl -l window -x -d 'With several packs: at most N in flight at once, 1-63 (default 16)'
 complete -c rocketctl -l timeout -x -d 'Poll timeout in ms before a retry, 10-60000 (default 250)'
 complete -c rocketctl -l json -d 'Print one JSON object per result'
 complete -c rocketctl -l lang -x -a 'en\tEnglish it\tItalian' -d 'Language of fault texts'

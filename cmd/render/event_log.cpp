@@ -1,10 +1,13 @@
 // `log dump` renderers: the event log as a table, JSON, CSV and an Excel workbook.
 #include "render/event_log.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
+#include <string_view>
 
 #include <fmt/format.h>
+
 #include <xlsxwriter.h>
 
 #include "render/format.hpp"
@@ -226,62 +229,57 @@ struct SheetWriter {
 
 }  // namespace
 
-util::Result<void> write_event_log_xlsx(const EventLogReport& r, const RenderContext& ctx,
-                                        const std::string& path) {
-  lxw_workbook* book = workbook_new(path.c_str());
-  if (book == nullptr) return util::fail(util::Errc::io, "cannot create the workbook " + path);
-  lxw_format* bold = workbook_add_format(book);
-  format_set_bold(bold);
-  lxw_format* when = workbook_add_format(book);
-  format_set_num_format(when, "yyyy-mm-dd hh:mm:ss");
-  format_set_align(when, LXW_ALIGN_LEFT);
-  lxw_format* two = workbook_add_format(book);
-  format_set_num_format(two, "0.00");
-  lxw_format* three = workbook_add_format(book);
-  format_set_num_format(three, "0.000");
+namespace {
 
-  lxw_worksheet* log_sheet = workbook_add_worksheet(book, "Event log");
-  lxw_worksheet* pack_sheet = workbook_add_worksheet(book, "Pack");
-  if (log_sheet == nullptr || pack_sheet == nullptr) {
-    workbook_close(book);
-    return util::fail(util::Errc::io, "cannot create the workbook " + path);
-  }
-  SheetWriter w{log_sheet};
+struct Formats {
+  lxw_format* bold;
+  lxw_format* when;
+  lxw_format* two;
+  lxw_format* three;
+};
+
+// The records of one pack's log: a bold, frozen header row with an autofilter, then a row a record.
+lxw_error write_records(lxw_worksheet* sheet, const EventLogReport& r, const Formats& f, const RenderContext& ctx) {
+  SheetWriter w{sheet};
   for (std::size_t c = 0; c < k_columns.size(); ++c) {
     const auto col = static_cast<lxw_col_t>(c);
-    w.text(0, col, k_columns[c].sheet, bold);
-    w.keep(worksheet_set_column(log_sheet, col, col, k_columns[c].sheet_width, nullptr));
+    w.text(0, col, k_columns[c].sheet, f.bold);
+    w.keep(worksheet_set_column(sheet, col, col, k_columns[c].sheet_width, nullptr));
   }
   lxw_row_t row = 1;
   for (const EventLogRow& item : r.rows) {
     const bms::EventRecord& e = item.record;
     w.number(row, 0, item.number);
-    w.time(row, 1, bms::record_time(e), when);
+    w.time(row, 1, bms::record_time(e), f.when);
     w.text(row, 2, bms::event_name(e.code));
     w.text(row, 3, flag_light(e.flag, ctx));
     w.text(row, 4, flag_name(e.flag, ctx));
-    w.number(row, 5, static_cast<double>(e.voltage_mv) / 1000.0, two);
-    w.number(row, 6, static_cast<double>(e.current_ma) / 1000.0, two);
-    w.number(row, 7, e.max_cell_mv / 1000.0, three);
-    w.number(row, 8, e.min_cell_mv / 1000.0, three);
+    w.number(row, 5, static_cast<double>(e.voltage_mv) / 1000.0, f.two);
+    w.number(row, 6, static_cast<double>(e.current_ma) / 1000.0, f.two);
+    w.number(row, 7, e.max_cell_mv / 1000.0, f.three);
+    w.number(row, 8, e.min_cell_mv / 1000.0, f.three);
     w.number(row, 9, e.max_temp_c);
     w.number(row, 10, e.rsoc_pct);
     ++row;
   }
-  worksheet_freeze_panes(log_sheet, 1, 0);
-  w.keep(worksheet_autofilter(log_sheet, 0, 0, row - 1, static_cast<lxw_col_t>(k_columns.size() - 1)));
+  worksheet_freeze_panes(sheet, 1, 0);
+  w.keep(worksheet_autofilter(sheet, 0, 0, row - 1, static_cast<lxw_col_t>(k_columns.size() - 1)));
+  return w.first;
+}
 
-  SheetWriter p{pack_sheet};
-  p.keep(worksheet_set_column(pack_sheet, 0, 0, 22, nullptr));
-  p.keep(worksheet_set_column(pack_sheet, 1, 1, 24, nullptr));
+// One pack's sheet "Pack": serial, firmware, read time and the log's size, a row each.
+lxw_error write_pack_sheet(lxw_worksheet* sheet, const EventLogReport& r, const Formats& f) {
+  SheetWriter p{sheet};
+  p.keep(worksheet_set_column(sheet, 0, 0, 22, nullptr));
+  p.keep(worksheet_set_column(sheet, 1, 1, 24, nullptr));
   lxw_row_t at = 0;
-  auto label = [&](const char* text) { p.text(at, 0, text, bold); };
+  auto label = [&](const char* text) { p.text(at, 0, text, f.bold); };
   label("Serial");
   p.text(at++, 1, r.serial);
   label("Firmware");
   p.text(at++, 1, firmware_text(r.firmware));
   label("Read at");
-  p.time(at++, 1, r.read_at, when);
+  p.time(at++, 1, r.read_at, f.when);
   label("Interface");
   p.text(at++, 1, r.interface);
   label("BMS address");
@@ -294,14 +292,148 @@ util::Result<void> write_event_log_xlsx(const EventLogReport& r, const RenderCon
   p.number(at++, 1, static_cast<double>(r.rows.size()));
   if (r.since) {
     label("Since");
-    p.time(at++, 1, *r.since, when);
+    p.time(at++, 1, *r.since, f.when);
   }
+  return p.first;
+}
 
+// Several packs: "Summary", a row a pack (address, serial, firmware, records, first and last
+// record's time, read time, result), failed packs included.
+lxw_error write_summary(lxw_worksheet* sheet, const std::vector<EventLogReport>& logs,
+                        const std::vector<FailedLog>& failed, const Formats& f) {
+  SheetWriter w{sheet};
+  const char* heads[] = {"BMS address", "Serial", "Firmware", "Records", "First record", "Last record",
+                         "Read at", "Result"};
+  const double widths[] = {12, 22, 10, 9, 20, 20, 20, 60};
+  for (lxw_col_t c = 0; c < 8; ++c) {
+    w.text(0, c, heads[c], f.bold);
+    w.keep(worksheet_set_column(sheet, c, c, widths[c], nullptr));
+  }
+  struct Line {
+    int address;
+    const EventLogReport* log;
+    const FailedLog* failure;
+  };
+  std::vector<Line> lines;
+  for (const EventLogReport& r : logs) lines.push_back({r.address, &r, nullptr});
+  for (const FailedLog& x : failed) lines.push_back({x.address, nullptr, &x});
+  std::sort(lines.begin(), lines.end(), [](const Line& a, const Line& b) { return a.address < b.address; });
+  lxw_row_t row = 1;
+  for (const Line& l : lines) {
+    w.number(row, 0, l.address);
+    if (l.log) {
+      w.text(row, 1, l.log->serial);
+      w.text(row, 2, firmware_text(l.log->firmware));
+      w.number(row, 3, static_cast<double>(l.log->rows.size()));
+      if (!l.log->rows.empty()) {
+        w.time(row, 4, bms::record_time(l.log->rows.front().record), f.when);
+        w.time(row, 5, bms::record_time(l.log->rows.back().record), f.when);
+      }
+      w.time(row, 6, l.log->read_at, f.when);
+      w.text(row, 7, "read");
+    } else {
+      w.text(row, 7, "not read: " + l.failure->message);
+    }
+    ++row;
+  }
+  worksheet_freeze_panes(sheet, 1, 0);
+  return w.first;
+}
+
+// A sheet name Excel accepts: at most 31 characters, none of []:*?/\, unique in the book.
+std::string sheet_name(const std::string& serial, int address, std::vector<std::string>& used) {
+  std::string name;
+  for (char c : serial)
+    if (std::string_view("[]:*?/\\").find(c) == std::string_view::npos) name += c;
+  if (name.empty() || name == "Summary") name = fmt::format("BMS 0x{:02X}", address);
+  name = name.substr(0, 31);
+  if (std::find(used.begin(), used.end(), name) != used.end())
+    name = fmt::format("{} 0x{:02X}", name.substr(0, 26), address);
+  used.push_back(name);
+  return name;
+}
+
+}  // namespace
+
+util::Result<void> write_event_log_xlsx(const EventLogReport& r, const RenderContext& ctx,
+                                        const std::string& path) {
+  return write_event_logs_xlsx({r}, {}, ctx, path);
+}
+
+util::Result<void> write_event_logs_xlsx(const std::vector<EventLogReport>& logs,
+                                         const std::vector<FailedLog>& failed, const RenderContext& ctx,
+                                         const std::string& path) {
+  lxw_workbook* book = workbook_new(path.c_str());
+  if (book == nullptr) return util::fail(util::Errc::io, "cannot create the workbook " + path);
+  Formats f{workbook_add_format(book), workbook_add_format(book), workbook_add_format(book),
+            workbook_add_format(book)};
+  format_set_bold(f.bold);
+  format_set_num_format(f.when, "yyyy-mm-dd hh:mm:ss");
+  format_set_align(f.when, LXW_ALIGN_LEFT);
+  format_set_num_format(f.two, "0.00");
+  format_set_num_format(f.three, "0.000");
+
+  lxw_error first = LXW_NO_ERROR;
+  auto keep = [&first](lxw_error e) {
+    if (first == LXW_NO_ERROR) first = e;
+  };
+  bool made = true;
+  if (logs.size() == 1 && failed.empty()) {  // one pack: its log, and a sheet about the pack
+    lxw_worksheet* log_sheet = workbook_add_worksheet(book, "Event log");
+    lxw_worksheet* pack_sheet = workbook_add_worksheet(book, "Pack");
+    made = log_sheet && pack_sheet;
+    if (made) {
+      keep(write_records(log_sheet, logs.front(), f, ctx));
+      keep(write_pack_sheet(pack_sheet, logs.front(), f));
+    }
+  } else {  // several: a summary, then a sheet per serial
+    lxw_worksheet* summary = workbook_add_worksheet(book, "Summary");
+    made = summary != nullptr;
+    if (made) keep(write_summary(summary, logs, failed, f));
+    std::vector<std::string> used;
+    for (const EventLogReport& r : logs) {
+      if (!made) break;
+      lxw_worksheet* sheet = workbook_add_worksheet(book, sheet_name(r.serial, r.address, used).c_str());
+      made = sheet != nullptr;
+      if (made) keep(write_records(sheet, r, f, ctx));
+    }
+  }
   lxw_error closed = workbook_close(book);  // frees the workbook whatever happens
-  lxw_error e = w.first != LXW_NO_ERROR ? w.first : p.first != LXW_NO_ERROR ? p.first : closed;
+  if (!made) return util::fail(util::Errc::io, "cannot create the workbook " + path);
+  lxw_error e = first != LXW_NO_ERROR ? first : closed;
   if (e != LXW_NO_ERROR)
     return util::fail(util::Errc::io, fmt::format("cannot write the workbook {}: {}", path, lxw_strerror(e)));
   return {};
+}
+
+std::string event_logs_csv(const std::vector<EventLogReport>& logs, const RenderContext& ctx) {
+  std::string out = "serial,address";
+  for (const auto& c : k_columns) out += "," + std::string(c.csv);
+  out += "\r\n";
+  for (const EventLogReport& r : logs) {
+    const std::string csv = event_log_csv(r, ctx);
+    const std::string prefix = util::csv_text(r.serial) + "," + std::to_string(r.address) + ",";
+    // Every row of the one-pack CSV after its header, with the pack's serial and address first.
+    for (std::size_t at = csv.find("\r\n") + 2; at < csv.size();) {
+      const std::size_t end = csv.find("\r\n", at);
+      out += prefix + csv.substr(at, end - at) + "\r\n";
+      at = end + 2;
+    }
+  }
+  return out;
+}
+
+nlohmann::json event_logs_json(const std::vector<EventLogReport>& logs, const std::vector<FailedLog>& failed,
+                               const RenderContext& ctx) {
+  nlohmann::json packs = nlohmann::json::array();
+  for (const EventLogReport& r : logs) {
+    nlohmann::json j = event_log_json(r, ctx);
+    j.erase("schema");
+    packs.push_back(std::move(j));
+  }
+  nlohmann::json not_read = nlohmann::json::array();
+  for (const FailedLog& x : failed) not_read.push_back({{"address", x.address}, {"message", x.message}});
+  return {{"schema", "rocketctl.logs/1"}, {"packs", std::move(packs)}, {"failed", std::move(not_read)}};
 }
 
 }  // namespace cli

@@ -54,4 +54,22 @@ std::string event_log_csv(const EventLogReport& r, const RenderContext& ctx);
 util::Result<void> write_event_log_xlsx(const EventLogReport& r, const RenderContext& ctx,
                                         const std::string& path);
 
+// Several packs (log dump --address all): what could not be read of a pack.
+struct FailedLog {
+  int address = 0;
+  std::string message;
+};
+// The workbook of several packs: sheet "Summary" (a row a pack: address, serial, firmware,
+// records, first and last record's time, read time, result; failed packs included), then one
+// sheet a pack named by its serial. One pack and no failure: write_event_log_xlsx's layout.
+util::Result<void> write_event_logs_xlsx(const std::vector<EventLogReport>& logs,
+                                         const std::vector<FailedLog>& failed, const RenderContext& ctx,
+                                         const std::string& path);
+// event_log_csv's columns after `serial` and `address`, one header, every pack's rows.
+std::string event_logs_csv(const std::vector<EventLogReport>& logs, const RenderContext& ctx);
+// {"schema": "rocketctl.logs/1", "packs": [event_log_json without schema ...],
+//  "failed": [{"address", "message"}]}.
+nlohmann::json event_logs_json(const std::vector<EventLogReport>& logs, const std::vector<FailedLog>& failed,
+                               const RenderContext& ctx);
+
 }  // namespace cli

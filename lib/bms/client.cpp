@@ -7,7 +7,7 @@ DispatcherOptions dispatcher_options(const ClientOptions& o) {
   d.tool = o.tool;
   d.policy.timeout = o.timeout;
   d.policy.retries = o.retries;
-  d.window = 1;
+  d.window = o.window;
   d.cancelled = o.cancelled;
   return d;
 }

@@ -23,6 +23,7 @@ struct ClientOptions {
   std::uint8_t tool = k_default_tool;
   util::Duration timeout = std::chrono::milliseconds(250);  // §3.2: base, +20 ms a frame after the first
   int retries = 2;
+  int window = k_default_window;  // BMSs in flight at once when the dispatcher runs several
   // Asked between waits of at most 100 ms; true ends the call with Errc::cancelled (Ctrl-C).
   std::function<bool()> cancelled;
 };
@@ -83,7 +84,7 @@ private:
   Peer& m_peer;
 };
 
-// The dispatcher options a client's options stand for (window 1: one BMS).
+// The dispatcher options a client's options stand for.
 DispatcherOptions dispatcher_options(const ClientOptions& options);
 
 }  // namespace bms

@@ -2,6 +2,7 @@
 // Which packs a command works on (--address): one, a list, or every pack that answers a
 // broadcast CONNECT.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -34,5 +35,27 @@ struct Targets {
 // no_answer when `all` finds nothing.
 util::Task<util::Result<Targets>> resolve_targets(Dispatcher& dispatcher, AddressSpec spec,
                                                   util::Duration window);
+
+template <class T>
+struct PackOutcome {
+  std::uint8_t address;
+  util::Result<T> result;
+};
+
+// Runs `job(peer)` (a coroutine) on every target at once and gives each pack's result,
+// ascending by address; a shared address ends at once with Errc::shared_address. A pack that
+// fails never stops the others.
+template <class T, class Job>
+std::vector<PackOutcome<T>> for_each_pack(Dispatcher& d, const Targets& targets, Job job) {
+  std::vector<std::uint8_t> all = targets.addresses;
+  all.insert(all.end(), targets.shared.begin(), targets.shared.end());
+  std::sort(all.begin(), all.end());
+  std::vector<util::Task<util::Result<T>>> tasks;
+  for (std::uint8_t a : all) tasks.push_back(job(d.peer(a)));
+  auto results = d.run_all(std::move(tasks));
+  std::vector<PackOutcome<T>> out;
+  for (std::size_t i = 0; i < all.size(); ++i) out.push_back({all[i], std::move(results[i])});
+  return out;
+}
 
 }  // namespace bms
