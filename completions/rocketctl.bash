@@ -28,7 +28,7 @@ _rocketctl_log_commands="dump"
 _rocketctl_log_dump_opts_arg="-o --output --format --since"
 _rocketctl_log_dump_opts_flag="--force"
 # Keys of `simulate -o KEY=VALUE` and `-i sim:KEY=VALUE,...` (sim::option_help()).
-_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop log bs stmin maxblock bootloader erase lose corrupt resetblock cut link"
+_rocketctl_sim_keys="bitrate address serial hw fw cells cell-count sensors mos current rsoc rcap fullcap flags balancing cycles luchg shell clock drift delay standby packs addresses duplicate bench swap gap loop load log bs stmin maxblock bootloader erase lose corrupt resetblock cut link"
 
 # CAN interfaces of this machine: network devices of type 280 (ARPHRD_CAN).
 _rocketctl_can_ifaces() {

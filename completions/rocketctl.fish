@@ -104,6 +104,7 @@ function __rocketctl_sim_keys
         'swap=	bench: each pack present this long, e.g. 2s, 500ms (default 3s)' \
         'gap=	bench: silence between packs (default swap/2, at least 500ms)' \
         'loop=	bench: after the last pack, start again with pack 1, 0 or 1' \
+        'load=	foreign traffic on PERCENT of the bus, 1-90' \
         'log=	event log records at start, 0-2000 (default 42)' \
         "bs=	diagnostic channel: block size of the BMS's flow control, 0-255 (default 32)" \
         "stmin=	diagnostic channel: raw STmin byte of the BMS's flow control (default 0)" \

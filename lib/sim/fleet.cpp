@@ -15,6 +15,7 @@ util::Result<std::unique_ptr<Fleet>> Fleet::create(const Options& options,
       fleet->m_batteries.push_back(std::make_unique<Battery>(std::move(c), map));
   }
   for (Battery* b : fleet->batteries()) b->diagnostics().faults() = diag_faults(options);
+  if (options.load_pct > 0) fleet->m_traffic = std::make_unique<Traffic>(options.load_pct, options.bitrate);
   return fleet;
 }
 
@@ -24,6 +25,7 @@ std::vector<std::pair<std::string, can::Node*>> Fleet::nodes() {
   for (std::size_t i = 0; i < m_batteries.size(); ++i)
     out.emplace_back(m_batteries.size() == 1 ? "bms" : "bms" + std::to_string(i + 1),
                      m_batteries[i].get());
+  if (m_traffic) out.emplace_back("traffic", m_traffic.get());
   return out;
 }
 

@@ -12,6 +12,7 @@
 #include "sim/battery.hpp"
 #include "sim/bench.hpp"
 #include "sim/options.hpp"
+#include "sim/traffic.hpp"
 
 namespace sim {
 
@@ -41,6 +42,7 @@ class Fleet {
   Fleet() = default;
 
   std::vector<std::unique_ptr<Battery>> m_batteries;  // empty with a bench
+  std::unique_ptr<Traffic> m_traffic;                 // load=
   std::unique_ptr<Bench> m_bench;
 };
 

@@ -100,6 +100,7 @@ const std::vector<OptionHelp>& option_help() {
       {"swap", "DURATION", "bench: each pack present this long, e.g. 2s, 500ms (default 3s)"},
       {"gap", "DURATION", "bench: silence between packs (default swap/2, at least 500ms)"},
       {"loop", "0|1", "bench: after the last pack, start again with pack 1"},
+      {"load", "PERCENT", "foreign traffic (chargers, inverters) on PERCENT of the bus, 1-90"},
       {"bs", "N", "diagnostic channel: block size of the BMS's flow control 0-255 (default 32)"},
       {"stmin", "N", "diagnostic channel: raw STmin byte of the BMS's flow control, e.g. 0x05 or 0xF3 (default 0)"},
       {"maxblock", "N", "maxNumberOfBlockLength for upload and download, 8-4095 (default 4095)"},
@@ -219,6 +220,7 @@ util::Result<void> apply_option(Options& o, std::string_view key, std::string_vi
   if (key == "packs") return int_in(o.packs, 1, 63, "a count 1-63");
   if (key == "duplicate") return int_in(o.duplicate, 0, 1, "0 or 1");
   if (key == "loop") return int_in(o.loop, 0, 1, "0 or 1");
+  if (key == "load") return int_in(o.load_pct, 1, 90, "a share of the bus in percent, 1-90");
   if (key == "bench") return int_in(o.bench, 1, 1000, "a count 1-1000");
   if (key == "addresses") {
     std::vector<std::uint8_t> addresses;

@@ -45,6 +45,7 @@ struct Options {
   std::optional<util::Duration> gap;    // bench: silence between two packs
   bool loop = false;                    // bench: after pack N, pack 1 again
   std::optional<std::int64_t> drift_s;  // drift=S as given
+  int load_pct = 0;                     // load=P: foreign traffic on P % of the bus (sim::Traffic)
   // Faults of the diagnostic channel, for every pack (DiagFaults; 0 = none).
   int lose_response = 0;    // lose=N: the N-th UDS response is not sent
   int corrupt_block = 0;    // corrupt=N: the N-th downloaded block is written with a flipped bit
