@@ -123,10 +123,9 @@ util::Result<bms::Client*> App::client() {
 }
 
 util::Result<bms::ScanResult> App::scan_bus() {
-  constexpr auto k_window = std::chrono::milliseconds(300);  // the 50 ms answer time, with room
   auto c = client();
   if (!c) return tl::unexpected(c.error());
-  auto result = bms::scan(**c, k_window);
+  auto result = bms::scan(**c, bms::k_listen_window);
   if (result && result->packs.empty())
     return util::fail(util::Errc::no_answer,
                       fmt::format("no BMS answered a broadcast CONNECT on {}", interface_name()));
@@ -147,10 +146,9 @@ util::Result<bms::Dispatcher*> App::dispatcher() {
 }
 
 util::Result<bms::Targets> App::targets() {
-  constexpr auto k_window = std::chrono::milliseconds(300);  // the 50 ms answer time, with room
   auto d = dispatcher();
   if (!d) return tl::unexpected(d.error());
-  return (*d)->run(bms::resolve_targets(**d, options.targets, k_window));
+  return (*d)->run(bms::resolve_targets(**d, options.targets, bms::k_listen_window));
 }
 
 util::Result<uds::Client*> App::uds() { return uds(static_cast<std::uint8_t>(options.address)); }

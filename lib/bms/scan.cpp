@@ -6,11 +6,14 @@
 namespace bms {
 
 util::Task<util::Result<std::vector<Answered>>> census(Dispatcher& d, util::Duration window) {
+  // Twice: an answer lost on the way (or a pack restarting) would leave a pack out unnoticed.
   auto found = co_await d.discover(window);
-  if (found && found->empty()) found = co_await d.discover(window);
   if (!found) co_return tl::unexpected(found.error());
+  auto again = co_await d.discover(window);
+  if (!again) co_return tl::unexpected(again.error());
   std::map<std::uint8_t, std::vector<ConnectInfo>> by_address;
   for (const Discovered& f : *found) by_address[f.address].push_back(f.info);
+  for (const Discovered& f : *again) by_address[f.address].push_back(f.info);
   std::vector<Answered> out;
   for (const auto& entry : by_address) {
     const ConnectInfo first = entry.second.front();

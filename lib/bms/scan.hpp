@@ -23,19 +23,23 @@ struct ScanResult {
   std::vector<std::uint8_t> shared;  // addresses from which two different packs answered
 };
 
+// How long answers to a broadcast are listened for: §3.2's 50 ms to the first answer, plus
+// 63 packs' answers queued on the wire at 250 kbit/s (about 35 ms), with room to spare.
+inline constexpr util::Duration k_listen_window = std::chrono::milliseconds(150);
+
 struct Answered {
   std::uint8_t address = 0;
   ConnectInfo info;     // the first answer from the address
   bool shared = false;  // two different CONNECT answers came from it (marked on the peer)
 };
 
-// Broadcasts CONNECT and waits `window` for the answers (once more when none came: a lost
-// frame, a pack restarting): every address that answered, ascending. An address with two
-// different answers is marked shared (Dispatcher::mark_shared). Finding nothing is not an error.
+// Broadcasts CONNECT and waits `window` for the answers, twice (an answer lost on the way or a
+// pack restarting would leave a pack out unnoticed): every address that answered either,
+// ascending. An address with two different answers is marked shared (Dispatcher::
+// mark_shared). Finding nothing is not an error.
 util::Task<util::Result<std::vector<Answered>>> census(Dispatcher& dispatcher, util::Duration window);
 
-// Broadcasts CONNECT and waits `window` for the answers (once more when none came: a lost
-// frame, a pack restarting), then reads IDENTITY from every pack at once and listens one more
+// census(), then reads IDENTITY from every pack at once and listens one more
 // `window` for late answers. Two different CONNECT answers, or two different IDENTITY frames
 // of one number, from one address mark it shared. Finding nothing is not an error.
 util::Task<util::Result<ScanResult>> scan(Dispatcher& dispatcher, util::Duration window);

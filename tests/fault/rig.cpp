@@ -5,10 +5,12 @@
 
 #include <csignal>
 #include <cstdio>
+#include <stdexcept>
 
 #include "app.hpp"
 #include "bms/frame_map.hpp"
 #include "run.hpp"
+#include "sim/options.hpp"
 
 namespace fault {
 namespace {
@@ -45,9 +47,26 @@ sim::BatteryConfig battery_config() {
 
 Rig::Rig()
     : m_hub(can::Hub::Options{can::Hub::Timing::simulated, 0, false}),
-      m_battery(battery_config(), bms::FrameMap::builtin()) {
-  m_hub.attach(m_battery, "bms");
-  m_inj.battery = &m_battery;
+      m_battery(std::make_unique<sim::Battery>(battery_config(), bms::FrameMap::builtin())) {
+  m_hub.attach(*m_battery, "bms");
+  m_packs = {m_battery.get()};
+  attach_bus();
+}
+
+Rig::Rig(std::string_view fleet) : m_hub(can::Hub::Options{can::Hub::Timing::simulated, 0, false}) {
+  auto options = sim::parse_options(fleet);
+  auto created = options ? sim::Fleet::create(*options, bms::FrameMap::builtin())
+                         : util::Result<std::unique_ptr<sim::Fleet>>(tl::unexpected(options.error()));
+  if (!created) throw std::invalid_argument("fault rig: " + created.error().message);
+  m_fleet = std::move(*created);
+  m_fleet->attach(m_hub);
+  m_packs = m_fleet->batteries();
+  attach_bus();
+}
+
+void Rig::attach_bus() {
+  m_target = m_packs.front();
+  m_inj.battery = m_target;
   cli::set_bus_provider([this](const std::string&, const std::vector<can::Filter>& filters) {
     return std::unique_ptr<can::Bus>(std::make_unique<FaultBus>(m_hub.open_port("fault", filters), m_inj));
   });
@@ -72,7 +91,7 @@ Outcome Rig::run(const std::vector<std::string>& args, Kind kind, long at,
   fresh.at = at;
   fresh.sample = std::move(sample);
   fresh.record = record;
-  fresh.battery = &m_battery;
+  fresh.battery = m_target;
   m_inj = std::move(fresh);
 
   std::vector<std::string> argv_text{"rocketctl", "-i", "fault"};

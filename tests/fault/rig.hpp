@@ -10,6 +10,7 @@
 #include "can/hub.hpp"
 #include "injector.hpp"
 #include "sim/battery.hpp"
+#include "sim/fleet.hpp"
 
 namespace fault {
 
@@ -21,7 +22,10 @@ struct Outcome {
 
 class Rig {
 public:
+  // The reference battery alone; or, with `fleet` (sim options: "packs=4"), the packs those
+  // options describe, the injector's pack (reset, standby) the first until target() says.
   Rig();
+  explicit Rig(std::string_view fleet);
   ~Rig();
   Rig(const Rig&) = delete;
   Rig& operator=(const Rig&) = delete;
@@ -35,12 +39,21 @@ public:
   void idle(util::Duration d) { m_hub.run_until(m_hub.clock().now() + d); }
   util::TimePoint now() { return m_hub.clock().now(); }
 
-  sim::Battery& battery() { return m_battery; }
+  sim::Battery& battery() { return *m_packs.front(); }
+  // Every pack, in address order (one without a fleet).
+  const std::vector<sim::Battery*>& packs() const { return m_packs; }
+  // The pack that resets and standby faults fall on from the next run().
+  void target(sim::Battery& pack) { m_target = &pack; }
   Injector& injector() { return m_inj; }
 
 private:
+  void attach_bus();
+
   can::Hub m_hub;
-  sim::Battery m_battery;
+  std::unique_ptr<sim::Battery> m_battery;
+  std::unique_ptr<sim::Fleet> m_fleet;
+  std::vector<sim::Battery*> m_packs;
+  sim::Battery* m_target = nullptr;
   Injector m_inj;
   int m_saved_out = -1, m_saved_err = -1;
   std::FILE* m_out = nullptr;
