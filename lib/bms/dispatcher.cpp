@@ -211,10 +211,26 @@ void Dispatcher::route(const can::Event& event) {
   route_frame(std::get<can::Frame>(event));
 }
 
+void Dispatcher::drain() {
+  while (!m_broken) {
+    auto event = m_bus.receive(clock().now());
+    if (!event) {
+      m_broken = event.error();  // receive fails only when the interface does
+      fail_everything(event.error());
+      return;
+    }
+    if (!*event) return;
+    route(**event);
+  }
+}
+
 void Dispatcher::step() {
   if (m_options.cancelled && m_options.cancelled())
     fail_everything(util::Error{util::Errc::cancelled, "interrupted"});
+  // Every frame already received is taken before any deadline is judged: a busy tool reads
+  // its socket late, and an answer that came in time must not count as silence.
   start_queued();
+  drain();
   send_due();
   finish_jobs();
   wake_sleepers();
@@ -234,6 +250,7 @@ void Dispatcher::step() {
       fail_everything(event.error());
     } else if (*event) {
       route(**event);
+      drain();
     }
     send_due();  // deadlines that passed, answers that completed
     finish_jobs();

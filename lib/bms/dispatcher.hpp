@@ -12,7 +12,9 @@
 //
 // What it does besides waiting:
 //   - routes every frame by source address to the transaction of that BMS (discovery takes
-//     every CONNECT answer while it runs; it runs alone);
+//     every CONNECT answer while it runs; it runs alone), and takes every frame already
+//     received before it judges a deadline: a tool busy with 63 packs reads its socket late,
+//     and an answer that came in time must not count as silence;
 //   - keeps at most `window` BMSs with a request outstanding, so that a rig's other traffic
 //     still gets the bus; the rest wait their turn in order;
 //   - a second, different answer from one address (two packs sharing it: a conflict seen by a
@@ -212,6 +214,8 @@ private:
   // One round: start what may start, send what is due, wait once for a frame or a deadline,
   // route it; coroutines whose wait is over are resumed.
   void step();
+  // Routes every event the bus already has, without waiting.
+  void drain();
   void start_queued();
   void send_due();
   void route(const can::Event& event);

@@ -108,7 +108,7 @@ std::optional<can::Frame> PollTransaction::poll(util::TimePoint now) {
 }
 
 void PollTransaction::on_bus_error(const can::BusError& error) {
-  if (m_state == State::waiting) m_bus_error = error;
+  if (m_state != State::done) m_bus_error = error;  // a fault just before the request counts too
 }
 
 void PollTransaction::on_frame(const can::Frame& f, util::TimePoint now) {
