@@ -1,6 +1,7 @@
 #!/bin/sh
 # Benchmarks (not tests): prints the tables the README's "Performance" section shows.
-#   1. bench_cli: the rocketctl binary end to end against -i sim:bitrate=250000 (the in-process
+#   1. bench_cli: the rocketctl binary end to end (--fleet: the commands on 1 to 63 packs, on
+#      a quiet bus and at 40 % foreign traffic, and status of 63 packs at every window) against -i sim:bitrate=250000 (the in-process
 #      hub paced like a 250 kbit/s bus): wall, CPU, exact wire time and their ratio, where the
 #      rest of the time goes (start-up to the first frame, the BMS's waits, the tool's
 #      turnaround, exit), peak RSS; and start-up against a plain program on the same libraries.
@@ -19,6 +20,9 @@ done
 echo "== rocketctl $("$BUILD/cmd/rocketctl" --version | cut -d' ' -f2), $(git -C "$HERE" rev-parse --short HEAD 2>/dev/null || echo '?'), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
 "$BUILD/tests/bench/bench_cli" "$BUILD/cmd/rocketctl" "$BUILD/tests/bench/bench_baseline" --runs "$RUNS"
+echo
+echo "== many packs (--address all; settime --all, check --all), and the window"
+"$BUILD/tests/bench/bench_cli" "$BUILD/cmd/rocketctl" "$BUILD/tests/bench/bench_baseline" --fleet --runs "$RUNS"
 echo
 echo "== the library alone, in-process"
 "$BUILD/tests/bench/bench_diag"

@@ -231,6 +231,11 @@ int main(int argc, char** argv) {
       fleet_cases.push_back({"settime " + tag, {"-i", iface, "settime", "--all"}});
       fleet_cases.push_back({"check " + tag, {"-i", iface, "check", "--all", "--limits", "{dir}/limits.toml"}, true, 1});
     }
+  // What the window of packs in flight costs: status of 63 packs, from one at a time to all.
+  for (int window : {1, 4, 8, 16, 32, 63})
+    fleet_cases.push_back({"status 63 packs, window " + std::to_string(window),
+                           {"-i", fmt_packs(sim, 63), "--window", std::to_string(window), "--address", "all", "status"},
+                           true, 1});
   const std::vector<Case> cases = fleet ? fleet_cases : std::vector<Case>{{
       {"baseline (same libraries)", {}, false},
       {"rocketctl --version", {"--version"}, false},
