@@ -202,6 +202,8 @@ public:
   // Two packs answer from `peer`'s address (seen by a caller, e.g. two CONNECT answers that
   // differ): its transaction and every later one end with Errc::shared_address.
   void mark_shared(Peer& peer);
+  // The error every transaction with a shared peer ends with.
+  util::Error shared_error(const Peer& peer) const;
 
 private:
   friend class Peer;
@@ -224,7 +226,6 @@ private:
   void finish_jobs();
   void wake_sleepers();
   std::optional<util::TimePoint> next_wake() const;
-  util::Error shared_error(const Peer& peer) const;
 
   can::Bus& m_bus;
   const FrameMap& m_map;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "bms/scan.hpp"
 #include "util/bytes.hpp"
 
 namespace bms {
@@ -94,6 +95,12 @@ util::Result<PackState> Flasher::inspect() {
   auto info = m_poll.connect();
   if (!info) return tl::unexpected(info.error());
   pack.connect = *info;
+  // Nothing may be written to an address two packs answer from: IDENTITY (the bootloader
+  // serves it too), then one listen window for a second pack's answer.
+  auto identity = m_poll.serial();
+  if (!identity) return tl::unexpected(identity.error());
+  if (auto idle = m_poll.idle(k_listen_window); !idle) return tl::unexpected(idle.error());
+  if (m_poll.peer().shared()) return tl::unexpected(m_poll.dispatcher().shared_error(m_poll.peer()));
 
   auto serial = m_uds.read_did(uds::k_did_serial);
   if (!serial) return util::with_context(serial.error(), "reading the serial number (DID F18C)");

@@ -121,6 +121,34 @@ class Changes(unittest.TestCase):
         self.assertEqual([o["address"] for o in json_lines(r.stdout)], [1, 2, 3])
 
 
+class SharedAddress(unittest.TestCase):
+    """Two packs on one address (sim:duplicate=1, another serial): every form where a second,
+    different answer can be seen refuses with one line and exit 13; scan warns (exit 1). (cells
+    and faults read nothing that differs between the two: both answer the same bytes.)"""
+
+    def test_every_command_refuses_a_shared_address(self):
+        with tempfile.TemporaryDirectory() as d:
+            image = os.path.join(d, "new.bin")
+            subprocess.run(["/usr/bin/python3", os.path.join(os.path.dirname(__file__), "..", "tools", "fwimage.py"),
+                            "--version", "1.5.0", image], check=True)
+            limits = os.path.join(d, "l.toml")
+            with open(limits, "w") as f:
+                f.write("[cells]\ncount = 10\n")
+            for args in (["settime", "--at", "2030-01-01T00:00:00"], ["check", "--limits", limits], ["status"],
+                         ["flash", "--dry-run", image], ["settime", "--all"],
+                         ["check", "--all", "--limits", limits], ["sleep", "--yes"]):
+                r = run("-i", "sim:duplicate=1", *args)
+                self.assertEqual(r.returncode, 13, (args, r.stdout, r.stderr))
+                lines = [l for l in r.stderr.splitlines() if l.startswith("rocketctl:")]
+                self.assertEqual(len(lines), 1, (args, r.stderr))
+                self.assertIn("two packs answer from BMS address 0x01", lines[0])
+
+    def test_scan_warns(self):
+        r = run("-i", "sim:duplicate=1", "scan")
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("two packs answer from address 0x01", r.stdout)
+
+
 class Check(unittest.TestCase):
     LIMITS = os.path.join(os.environ.get("ROCKETCTL_SOURCE_DIR", "../.."), "docs", "limits.example.toml")
 
