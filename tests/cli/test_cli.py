@@ -254,8 +254,10 @@ class Settime(unittest.TestCase):
         j = json.loads(r.stdout)
         self.assertEqual((j["action"], j["time_set"], j["verified"]), ("set", "2026-11-24T10:00:00", True))
         self.assertTrue(j["bms_time_before"].startswith("2020-10-17T16:48:4"))
-        self.assertEqual(j["bms_time_after"], "2026-11-24T10:00:00")
-        self.assertEqual(j["drift_after_s"], 0)
+        # Whole seconds, and SET CLOCK restarts the pack's seconds whenever it arrives: the
+        # read-back is the second set or the next, and the drift within one second.
+        self.assertIn(j["bms_time_after"], ("2026-11-24T10:00:00", "2026-11-24T10:00:01"))
+        self.assertIn(j["drift_after_s"], (-1, 0, 1))
 
     def test_max_drift_leaves_a_close_clock_alone(self):
         near = time.strftime("%Y-%m-%dT%H:%M:%S", time.localtime(time.time() - 5))
