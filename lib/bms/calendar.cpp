@@ -16,7 +16,7 @@ int days_in_month(int y, int m) {
 }
 
 // Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil).
-std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
+constexpr std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   y -= m <= 2;
   const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
   const unsigned yoe = static_cast<unsigned>(y - era * 400);
@@ -25,7 +25,7 @@ std::int64_t days_from_civil(std::int64_t y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
 }
 
-const std::int64_t k_epoch_2000 = days_from_civil(2000, 1, 1);
+constexpr std::int64_t k_epoch_2000 = days_from_civil(2000, 1, 1);
 
 }  // namespace
 
